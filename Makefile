@@ -1,0 +1,56 @@
+.PHONY: help requirements test test-unit test-integration demo bench quality pii_check upgrade clean \
+        compile_translations extract_translations services
+
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+help: ## show the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-22s %s\n", $$1, $$2}'
+
+$(STAMP): requirements/test.txt requirements/dev.txt setup.py
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements/dev.txt
+	$(BIN)/pip install -q --no-deps -e .
+	touch $(STAMP)
+
+requirements: $(STAMP) ## create .venv (if needed) and install everything the tests and tools need
+
+test: $(STAMP) ## run the whole test suite (integration tests skip without Redis/MariaDB unless CI is set)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-unit: $(STAMP) ## run the tests that need no external service
+	$(BIN)/python -m pytest -m "not integration and not browser" $(PYTEST_ARGS)
+
+demo: $(STAMP) ## run the demo: fake Credly, a learner passes, a badge is issued; serves the admin (DEMO_ARGS=--no-serve to exit)
+	$(BIN)/python -m demo $(DEMO_ARGS)
+
+bench: $(STAMP) ## run the benchmarks (needs Redis for the burst benchmark)
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+quality: $(STAMP) ## check migrations are committed and PII annotations are complete
+	$(BIN)/python manage.py makemigrations --check --dry-run openedx_credly
+	$(MAKE) pii_check
+
+pii_check: $(STAMP) ## every model has a PII annotation
+	DJANGO_SETTINGS_MODULE=test_settings $(BIN)/code_annotations django_find_annotations \
+		--config_file .pii_annotations.yml --lint --report --coverage
+
+extract_translations: $(STAMP) ## collect the strings to translate into conf/locale/en/LC_MESSAGES
+	cd openedx_credly && ../$(BIN)/django-admin makemessages -l en -d django --ignore "tests/*"
+
+compile_translations: $(STAMP) ## compile the .po files
+	cd openedx_credly && ../$(BIN)/django-admin compilemessages
+
+upgrade: ## re-pin requirements/*.txt from the .in files
+	test -x $(BIN)/pip-compile || $(MAKE) requirements
+	for f in base test dev; do \
+		$(BIN)/pip-compile -q --upgrade --allow-unsafe --no-emit-index-url --no-header --strip-extras \
+			-o requirements/$$f.txt requirements/$$f.in; done
+
+clean: ## remove the virtualenv and generated files
+	rm -rf $(VENV) devhost.sqlite3 demo/state .pytest_cache build dist *.egg-info

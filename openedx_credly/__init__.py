@@ -1,0 +1,3 @@
+"""Award Credly digital badges to Open edX learners."""
+
+__version__ = "0.1.0"

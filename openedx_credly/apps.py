@@ -1,0 +1,57 @@
+"""The Django application of openedx-credly, declared as an Open edX plugin."""
+from django.apps import AppConfig
+from edx_django_utils.plugins import PluginSettings, PluginSignals, PluginURLs
+
+_SETTINGS = {
+    "common": {PluginSettings.RELATIVE_PATH: "settings.common"},
+    "production": {PluginSettings.RELATIVE_PATH: "settings.production"},
+    "test": {PluginSettings.RELATIVE_PATH: "settings.test"},
+}
+
+# (receiver in receivers.py, signal in openedx_events.learning.signals)
+_RECEIVERS = [
+    ("on_certificate_created", "CERTIFICATE_CREATED"),
+    ("on_certificate_changed", "CERTIFICATE_CHANGED"),
+    ("on_certificate_revoked", "CERTIFICATE_REVOKED"),
+    ("on_passing_status_updated", "COURSE_PASSING_STATUS_UPDATED"),
+    ("on_ccx_passing_status_updated", "CCX_COURSE_PASSING_STATUS_UPDATED"),
+]
+
+
+def _signals_config():
+    return {
+        PluginSignals.RELATIVE_PATH: "receivers",
+        PluginSignals.RECEIVERS: [
+            {
+                PluginSignals.RECEIVER_FUNC_NAME: receiver,
+                PluginSignals.SIGNAL_PATH: f"openedx_events.learning.signals.{signal}",
+            }
+            for receiver, signal in _RECEIVERS
+        ],
+    }
+
+
+class OpenedxCredlyConfig(AppConfig):
+    """Awards Credly badges for course achievements."""
+
+    name = "openedx_credly"
+    label = "openedx_credly"
+    verbose_name = "Credly badges"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    plugin_app = {
+        PluginURLs.CONFIG: {
+            project: {
+                PluginURLs.NAMESPACE: "openedx_credly",
+                PluginURLs.REGEX: r"^",
+                PluginURLs.RELATIVE_PATH: "urls",
+            }
+            for project in ("lms.djangoapp", "cms.djangoapp")
+        },
+        PluginSettings.CONFIG: {project: _SETTINGS for project in ("lms.djangoapp", "cms.djangoapp")},
+        PluginSignals.CONFIG: {project: _signals_config() for project in ("lms.djangoapp", "cms.djangoapp")},
+    }
+
+    def ready(self):
+        # Registers the Celery tasks with the platform's Celery app.
+        from openedx_credly import tasks  # pylint: disable=import-outside-toplevel,unused-import

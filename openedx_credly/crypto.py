@@ -1,0 +1,86 @@
+"""
+Encryption of Credly secrets at rest.
+
+Secrets are Fernet tokens (AES-128-CBC + HMAC-SHA256) made with the first key of
+``CREDLY_ENCRYPTION_KEYS``; every key of the list can still read, so keys rotate by
+putting the new one first and running ``manage.py credly_rotate_keys``. Without that
+setting, one key is derived from ``SECRET_KEY``.
+"""
+import base64
+import logging
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+from django.db import models
+
+log = logging.getLogger(__name__)
+
+# Marks a stored value as ours, so a plain value left by hand is recognised.
+PREFIX = "fernet:"
+
+
+def _fernet_key(material):
+    """Turn a configured key into a Fernet key; any string is stretched with HKDF."""
+    if isinstance(material, str):
+        material = material.encode("utf-8")
+    try:
+        if len(base64.urlsafe_b64decode(material)) == 32:
+            return material
+    except (ValueError, TypeError):
+        pass
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"openedx-credly secrets").derive(material)
+    return base64.urlsafe_b64encode(derived)
+
+
+def get_cipher():
+    """The MultiFernet for the keys in force (newest first)."""
+    keys = list(getattr(settings, "CREDLY_ENCRYPTION_KEYS", None) or []) or [settings.SECRET_KEY]
+    return MultiFernet([Fernet(_fernet_key(key)) for key in keys])
+
+
+def encrypt(plaintext):
+    """Encrypt a secret; an empty secret stays empty."""
+    if not plaintext:
+        return ""
+    return PREFIX + get_cipher().encrypt(plaintext.encode("utf-8")).decode("ascii")
+
+
+def decrypt(stored):
+    """
+    Read a stored secret back.
+
+    A value no key in force can read (the key was removed) reads as empty: the
+    organization then fails to authenticate and the operator is asked to reconnect,
+    rather than the whole admin page failing.
+    """
+    if not stored:
+        return ""
+    if not stored.startswith(PREFIX):
+        return stored
+    try:
+        return get_cipher().decrypt(stored[len(PREFIX):].encode("ascii")).decode("utf-8")
+    except InvalidToken:
+        log.error("A stored Credly secret cannot be decrypted with the configured CREDLY_ENCRYPTION_KEYS.")
+        return ""
+
+
+def rotate(stored):
+    """Re-encrypt a stored secret with the newest key."""
+    if not stored or not stored.startswith(PREFIX):
+        return encrypt(stored)
+    return PREFIX + get_cipher().rotate(stored[len(PREFIX):].encode("ascii")).decode("ascii")
+
+
+class EncryptedTextField(models.TextField):
+    """A text field whose value is encrypted in the database and plain in Python."""
+
+    def from_db_value(self, value, expression, connection):  # pylint: disable=unused-argument
+        return decrypt(value)
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        if value is None:
+            return value
+        return encrypt(value)

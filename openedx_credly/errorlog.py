@@ -1,0 +1,98 @@
+"""
+The operator's error log: what went wrong, in words that say what to do.
+
+Every entry is also written to the Python log. Nothing here ever receives a secret:
+callers pass Credly's own message (which never echoes credentials) or our words.
+"""
+import logging
+from datetime import timezone as dt_timezone
+
+from django.utils.translation import gettext as _
+
+from openedx_credly.models import CredlyErrorLog
+
+log = logging.getLogger(__name__)
+
+
+def record(organization, kind, error, details="", badge=None):
+    """Add an entry to ``organization``'s error log."""
+    log.warning("Credly organization %s: %s. %s", organization.organization_id, error, details)
+    return CredlyErrorLog.objects.create(
+        organization=organization, kind=kind, error=str(error)[:255], details=str(details), badge=badge,
+    )
+
+
+def connection_expired(organization, waiting):
+    """Credly answered 401: the token or OAuth client no longer works."""
+    return record(
+        organization,
+        CredlyErrorLog.KIND_CONNECTION_EXPIRED,
+        _("Connection expired"),
+        _(
+            "Credly no longer accepts the credentials of %(name)s: they expired or were revoked. "
+            "Reconnect the organization in the admin to resume issuing; %(waiting)s badge(s) are waiting."
+        ) % {"name": organization.name, "waiting": waiting},
+    )
+
+
+def permission_denied(organization, waiting):
+    """Credly answered 403: the credential works but may not issue badges."""
+    return record(
+        organization,
+        CredlyErrorLog.KIND_PERMISSION_DENIED,
+        _("Permission denied"),
+        _(
+            "The credentials of %(name)s are not allowed to do this on Credly. Give them the permission to "
+            "issue badges, or use other credentials, then reconnect; %(waiting)s badge(s) are waiting."
+        ) % {"name": organization.name, "waiting": waiting},
+    )
+
+
+def rate_limited(organization, until):
+    """Credly answered 429: issuing is paused until ``until``."""
+    return record(
+        organization,
+        CredlyErrorLog.KIND_RATE_LIMITED,
+        _("Rate limit reached"),
+        _(
+            "Credly asked us to slow down. Issuing for %(name)s is paused until %(until)s UTC "
+            "and resumes on its own; no badge is lost."
+        ) % {"name": organization.name, "until": until.astimezone(dt_timezone.utc).strftime("%Y-%m-%d %H:%M:%S")},
+    )
+
+
+def issuance_failed(badge, reason):
+    """A badge could not be issued and will not be retried."""
+    return record(
+        badge.template.organization,
+        CredlyErrorLog.KIND_ISSUANCE_FAILED,
+        _("Badge issuance failed"),
+        _('The badge "%(badge)s" was not issued to %(email)s: %(reason)s') % {
+            "badge": badge.template.name, "email": badge.recipient_email or _("(no email)"), "reason": reason,
+        },
+        badge=badge,
+    )
+
+
+def learner_data_incomplete(organization, course_key, username, reason):
+    """The learner earned a badge, but what Credly needs about them is missing."""
+    return record(
+        organization,
+        CredlyErrorLog.KIND_LEARNER_DATA,
+        _("Badge not issued: learner data incomplete"),
+        _("Learner %(username)s earned the badge of %(course)s, but %(reason)s") % {
+            "username": username or _("(unknown)"), "course": course_key, "reason": reason,
+        },
+    )
+
+
+def sync_failed(organization, reason):
+    """Badge templates could not be read from Credly."""
+    return record(
+        organization,
+        CredlyErrorLog.KIND_SYNC_FAILED,
+        _("Template sync failed"),
+        _("The badge templates of %(name)s could not be read from Credly: %(reason)s") % {
+            "name": organization.name, "reason": reason,
+        },
+    )

@@ -1,0 +1,331 @@
+"""
+The durable record of openedx-credly.
+
+An achievement arrives as a platform event and becomes an ``IssuedBadge`` row in
+state ``queued``; the row is the promise that the badge will be sent, and its unique
+constraint is what makes "exactly once" hold whatever the events, the broker or the
+workers do.
+"""
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from opaque_keys.edx.django.models import CourseKeyField
+
+from openedx_credly.crypto import EncryptedTextField
+
+
+class CredlyOrganization(models.Model):
+    """
+    A Credly organization this site issues badges for, with its credential.
+
+    .. no_pii: Organization names and encrypted credentials are not personal data.
+    """
+
+    name = models.CharField(_("name"), max_length=255, help_text=_("A name for this connection, shown to operators."))
+    organization_id = models.CharField(
+        _("Credly organization ID"), max_length=64, unique=True,
+        help_text=_("The organization's ID on Credly (a UUID)."),
+    )
+    api_token = EncryptedTextField(_("authorization token"), blank=True, default="")
+    client_id = models.CharField(_("OAuth client ID"), max_length=255, blank=True, default="")
+    client_secret = EncryptedTextField(_("OAuth client secret"), blank=True, default="")
+    use_sandbox = models.BooleanField(
+        _("use the Credly sandbox"), default=False,
+        help_text=_("Talk to Credly's sandbox instead of production. Sandbox organizations have their own IDs."),
+    )
+    is_active = models.BooleanField(_("active"), default=True, help_text=_("Inactive organizations issue nothing."))
+    connection_lost_at = models.DateTimeField(
+        _("connection lost at"), null=True, blank=True,
+        help_text=_("Set when Credly refused the credential; issuing waits until an operator reconnects."),
+    )
+    connection_lost_reason = models.CharField(_("connection lost because"), max_length=255, blank=True, default="")
+    issuing_paused_until = models.DateTimeField(
+        _("issuing paused until"), null=True, blank=True,
+        help_text=_("Credly's rate limit was reached; badges wait until this time."),
+    )
+    templates_synced_at = models.DateTimeField(_("templates synced at"), null=True, blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("Credly organization")
+        verbose_name_plural = _("Credly organizations")
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.organization_id})"
+
+    @property
+    def uses_oauth(self):
+        """True when the organization authenticates with an OAuth client rather than a token."""
+        return bool(self.client_id and self.client_secret)
+
+    def issuing_blocked_reason(self, now=None):
+        """Why badges of this organization cannot be sent right now, or None if they can."""
+        now = now or timezone.now()
+        if not self.is_active:
+            return "inactive"
+        if self.connection_lost_at:
+            return "connection_lost"
+        if self.issuing_paused_until and self.issuing_paused_until > now:
+            return "rate_limited"
+        return None
+
+
+class BadgeTemplate(models.Model):
+    """
+    A badge template of a Credly organization, as last synced from Credly.
+
+    .. no_pii: Template data describes a badge, not a person.
+    """
+
+    STATE_DRAFT = "draft"
+    STATE_ACTIVE = "active"
+    STATE_ARCHIVED = "archived"
+    STATE_CHOICES = [
+        (STATE_DRAFT, _("Draft")),
+        (STATE_ACTIVE, _("Active")),
+        (STATE_ARCHIVED, _("Archived")),
+    ]
+
+    organization = models.ForeignKey(
+        CredlyOrganization, on_delete=models.CASCADE, related_name="templates", verbose_name=_("organization"),
+    )
+    template_id = models.CharField(_("Credly template ID"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    description = models.TextField(_("description"), blank=True, default="")
+    image_url = models.URLField(_("image URL"), max_length=1000, blank=True, default="")
+    url = models.URLField(_("Credly page"), max_length=1000, blank=True, default="")
+    state = models.CharField(_("state"), max_length=16, choices=STATE_CHOICES, default=STATE_ACTIVE, db_index=True)
+    allow_duplicate_badges = models.BooleanField(_("allows duplicate badges"), default=False)
+    synced_at = models.DateTimeField(_("synced at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("badge template")
+        verbose_name_plural = _("badge templates")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_usable(self):
+        """Only active templates of an active organization can issue badges."""
+        return self.state == self.STATE_ACTIVE and self.organization.is_active
+
+
+class CourseBadgeTemplate(models.Model):
+    """
+    The course-level badge template setting: which template a course awards, and when.
+
+    .. no_pii: Course ids and template choices are not personal data.
+    """
+
+    TRIGGER_PASSING = "passing"
+    TRIGGER_CERTIFICATE = "certificate"
+    TRIGGER_CHOICES = [
+        (TRIGGER_PASSING, _("when the learner passes the course")),
+        (TRIGGER_CERTIFICATE, _("when the learner earns a certificate")),
+    ]
+
+    SOURCE_ADMIN = "admin"
+    SOURCE_API = "api"
+    SOURCE_ADVANCED_SETTINGS = "advanced_settings"
+    SOURCE_CHOICES = [
+        (SOURCE_ADMIN, _("Django admin")),
+        (SOURCE_API, _("REST API")),
+        (SOURCE_ADVANCED_SETTINGS, _("Studio Advanced Settings")),
+    ]
+
+    course_id = CourseKeyField(_("course"), max_length=255, db_index=True)
+    template = models.ForeignKey(
+        BadgeTemplate, on_delete=models.CASCADE, related_name="course_mappings", verbose_name=_("badge template"),
+    )
+    trigger = models.CharField(_("award"), max_length=16, choices=TRIGGER_CHOICES, default=TRIGGER_CERTIFICATE)
+    is_active = models.BooleanField(_("active"), default=True)
+    revoke_on_certificate_revoked = models.BooleanField(
+        _("revoke with the certificate"), default=False,
+        help_text=_("Revoke the badge on Credly when the learner's certificate is revoked."),
+    )
+    source = models.CharField(_("set from"), max_length=32, choices=SOURCE_CHOICES, default=SOURCE_ADMIN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("created by"),
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("course badge template")
+        verbose_name_plural = _("course badge templates")
+        constraints = [
+            models.UniqueConstraint(fields=["course_id", "template"], name="credly_one_mapping_per_course_template"),
+        ]
+
+    def __str__(self):
+        return f"{self.course_id} → {self.template}"
+
+
+class IssuedBadge(models.Model):
+    """
+    One badge earned by one learner: queued here first, then sent to Credly.
+
+    .. pii: The recipient's email address and name, as sent to Credly.
+    .. pii_types: email_address, name
+    .. pii_retirement: local_api
+    """
+
+    STATE_QUEUED = "queued"
+    STATE_PENDING = "pending"
+    STATE_ACCEPTED = "accepted"
+    STATE_REJECTED = "rejected"
+    STATE_REVOKED = "revoked"
+    STATE_FAILED = "failed"
+    STATE_CHOICES = [
+        (STATE_QUEUED, _("Queued")),
+        (STATE_PENDING, _("Pending acceptance")),
+        (STATE_ACCEPTED, _("Accepted")),
+        (STATE_REJECTED, _("Rejected")),
+        (STATE_REVOKED, _("Revoked")),
+        (STATE_FAILED, _("Failed")),
+    ]
+    # States in which Credly holds the badge.
+    ON_CREDLY_STATES = (STATE_PENDING, STATE_ACCEPTED, STATE_REJECTED, STATE_REVOKED)
+    # States shown to the learner.
+    VISIBLE_STATES = (STATE_PENDING, STATE_ACCEPTED)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="credly_badges", verbose_name=_("learner"),
+    )
+    template = models.ForeignKey(
+        BadgeTemplate, on_delete=models.CASCADE, related_name="issued_badges", verbose_name=_("badge template"),
+    )
+    # Empty for a badge that no single course earned (imported from Credly, or a learning path).
+    course_id = CourseKeyField(_("course"), max_length=255, blank=True, db_index=True)
+    recipient_email = models.EmailField(_("recipient email"), max_length=254, blank=True, default="")
+    recipient_name = models.CharField(_("recipient name"), max_length=255, blank=True, default="")
+    state = models.CharField(_("state"), max_length=16, choices=STATE_CHOICES, default=STATE_QUEUED)
+    credly_badge_id = models.CharField(_("Credly badge ID"), max_length=64, blank=True, default="", db_index=True)
+    accept_url = models.URLField(_("accept URL"), max_length=1000, blank=True, default="")
+    badge_url = models.URLField(_("badge URL"), max_length=1000, blank=True, default="")
+    image_url = models.URLField(_("image URL"), max_length=1000, blank=True, default="")
+    earned_at = models.DateTimeField(_("earned at"), help_text=_("When the learner earned it; sent as issued_at."))
+    issued_at = models.DateTimeField(_("issued on Credly at"), null=True, blank=True)
+    state_updated_at = models.DateTimeField(_("state updated at"), null=True, blank=True)
+    trigger_event_type = models.CharField(_("earned through event"), max_length=255, blank=True, default="")
+    trigger_event_id = models.CharField(_("event ID"), max_length=64, blank=True, default="")
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True, default="")
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    # A worker owns the row until this time; see issuing.claim_badge.
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    claim_token = models.CharField(max_length=32, blank=True, default="", editable=False)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("issued badge")
+        verbose_name_plural = _("issued badges")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "template", "course_id"], name="credly_one_badge_per_achievement"),
+        ]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="credly_badge_state_next"),
+            models.Index(fields=["user", "state"], name="credly_badge_user_state"),
+        ]
+
+    def __str__(self):
+        return f"{self.template} → user {self.user_id} ({self.state})"
+
+
+class CredlyErrorLog(models.Model):
+    """
+    What went wrong with an organization, in words an operator can act on.
+
+    .. pii: Details of a failed badge name the learner's email address.
+    .. pii_types: email_address
+    .. pii_retirement: retained
+    """
+
+    KIND_CONNECTION_EXPIRED = "connection_expired"
+    KIND_PERMISSION_DENIED = "permission_denied"
+    KIND_ISSUANCE_FAILED = "issuance_failed"
+    KIND_RATE_LIMITED = "rate_limited"
+    KIND_SYNC_FAILED = "sync_failed"
+    KIND_LEARNER_DATA = "learner_data"
+    KIND_REVOKE_FAILED = "revoke_failed"
+    KIND_WEBHOOK = "webhook"
+    KIND_CONFIGURATION = "configuration"
+    KIND_CHOICES = [
+        (KIND_CONNECTION_EXPIRED, _("Connection expired")),
+        (KIND_PERMISSION_DENIED, _("Permission denied")),
+        (KIND_ISSUANCE_FAILED, _("Badge issuance failed")),
+        (KIND_RATE_LIMITED, _("Rate limit reached")),
+        (KIND_SYNC_FAILED, _("Template sync failed")),
+        (KIND_LEARNER_DATA, _("Learner data incomplete")),
+        (KIND_REVOKE_FAILED, _("Badge revocation failed")),
+        (KIND_WEBHOOK, _("Webhook problem")),
+        (KIND_CONFIGURATION, _("Configuration problem")),
+    ]
+
+    organization = models.ForeignKey(
+        CredlyOrganization, on_delete=models.CASCADE, related_name="error_log", verbose_name=_("organization"),
+    )
+    created = models.DateTimeField(_("timestamp"), auto_now_add=True, db_index=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=KIND_CHOICES)
+    error = models.CharField(_("error"), max_length=255)
+    details = models.TextField(_("details"), blank=True, default="")
+    badge = models.ForeignKey(
+        IssuedBadge, null=True, blank=True, on_delete=models.SET_NULL, related_name="errors", verbose_name=_("badge"),
+    )
+
+    class Meta:
+        verbose_name = _("Credly error")
+        verbose_name_plural = _("Credly error log")
+        ordering = ["-created", "-id"]
+
+    def __str__(self):
+        return f"{self.created:%Y-%m-%d %H:%M} {self.error}"
+
+
+class WebhookEvent(models.Model):
+    """
+    A webhook notification received from Credly, kept so a redelivery costs nothing.
+
+    .. no_pii: Event ids and types only.
+    """
+
+    OUTCOME_RECEIVED = "received"
+    OUTCOME_APPLIED = "applied"
+    OUTCOME_IGNORED = "ignored"
+    OUTCOME_UNCONFIRMED = "unconfirmed"
+    OUTCOME_FAILED = "failed"
+    OUTCOME_CHOICES = [
+        (OUTCOME_RECEIVED, _("Received")),
+        (OUTCOME_APPLIED, _("Applied")),
+        (OUTCOME_IGNORED, _("Ignored")),
+        (OUTCOME_UNCONFIRMED, _("Not confirmed by Credly")),
+        (OUTCOME_FAILED, _("Failed")),
+    ]
+
+    organization = models.ForeignKey(
+        CredlyOrganization, on_delete=models.CASCADE, related_name="webhook_events", verbose_name=_("organization"),
+    )
+    event_id = models.CharField(_("event ID"), max_length=64)
+    event_type = models.CharField(_("event type"), max_length=64, blank=True, default="")
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    times_received = models.PositiveIntegerField(_("times received"), default=1)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=OUTCOME_CHOICES, default=OUTCOME_RECEIVED)
+
+    class Meta:
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook events")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "event_id"], name="credly_one_webhook_event"),
+        ]
+
+    def __str__(self):
+        return f"{self.event_type} {self.event_id}"

@@ -1,0 +1,127 @@
+"""
+The one place that knows about edx-platform.
+
+Every read of platform data (learner names, course roles, course names, certificates,
+grades, Advanced Settings) goes through the adapter returned by ``get_platform()``.
+Inside the LMS or Studio that is ``OpenEdxPlatform``, whose imports are lazy because
+they only work there. Elsewhere (tests, the demo) the ``CREDLY_PLATFORM_ADAPTER``
+setting names a stand-in; with neither, ``StandalonePlatform`` keeps the plugin usable
+with Django's own user model.
+"""
+import functools
+import logging
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+log = logging.getLogger(__name__)
+
+
+class StandalonePlatform:
+    """Platform data as far as plain Django can tell it."""
+
+    def get_full_name(self, user):
+        """The learner's full name as the platform shows it."""
+        return user.get_full_name()
+
+    def is_course_staff(self, user, course_key):  # pylint: disable=unused-argument
+        """Whether ``user`` may manage the course's badge settings."""
+        return bool(user.is_active and user.is_staff)
+
+    def get_course_names(self, course_keys):
+        """Display names by course key; unknown courses are left out."""
+        return {}
+
+    def get_course_url(self, course_key):
+        """Public URL of the course's about page, sent to Credly as evidence."""
+        root = getattr(settings, "CREDLY_LMS_ROOT_URL", None) or getattr(settings, "LMS_ROOT_URL", "")
+        return f"{root.rstrip('/')}/courses/{course_key}/about" if root else ""
+
+    def get_other_course_settings(self, course_key):  # pylint: disable=unused-argument
+        """The course's Advanced Settings "Other Course Settings" dict."""
+        return {}
+
+    def iter_course_earners(self, course_key, trigger, since=None):  # pylint: disable=unused-argument
+        """
+        Yield ``(user_id, earned_at)`` for learners who already earned the course.
+
+        ``trigger`` is ``"certificate"`` (a downloadable certificate) or ``"passing"``.
+        Implementations stream: they never load every row at once.
+        """
+        return iter(())
+
+
+class OpenEdxPlatform(StandalonePlatform):
+    """Platform data read from edx-platform's own models, inside the LMS or Studio."""
+
+    def get_full_name(self, user):
+        # pylint: disable=import-error,import-outside-toplevel
+        from common.djangoapps.student.models import UserProfile
+
+        profile = UserProfile.objects.filter(user=user).only("name").first()
+        return (profile.name if profile else "") or user.get_full_name()
+
+    def is_course_staff(self, user, course_key):
+        # pylint: disable=import-error,import-outside-toplevel
+        from common.djangoapps.student.roles import CourseInstructorRole, CourseStaffRole, GlobalStaff
+
+        if not user.is_active:
+            return False
+        return (
+            GlobalStaff().has_user(user)
+            or CourseStaffRole(course_key).has_user(user)
+            or CourseInstructorRole(course_key).has_user(user)
+        )
+
+    def get_course_names(self, course_keys):
+        # pylint: disable=import-error,import-outside-toplevel
+        from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
+
+        rows = CourseOverview.objects.filter(id__in=list(course_keys)).values_list("id", "display_name")
+        return {str(key): name for key, name in rows}
+
+    def get_other_course_settings(self, course_key):
+        # pylint: disable=import-error,import-outside-toplevel
+        from xmodule.modulestore.django import modulestore
+
+        course = modulestore().get_course(course_key)
+        return dict(getattr(course, "other_course_settings", None) or {}) if course else {}
+
+    def iter_course_earners(self, course_key, trigger, since=None):
+        # pylint: disable=import-error,import-outside-toplevel
+        if trigger == "certificate":
+            from lms.djangoapps.certificates.models import GeneratedCertificate
+
+            rows = GeneratedCertificate.objects.filter(course_id=course_key, status="downloadable")
+            if since:
+                rows = rows.filter(created_date__gte=since)
+            yield from rows.order_by("id").values_list("user_id", "created_date").iterator(chunk_size=2000)
+        else:
+            from lms.djangoapps.grades.models import PersistentCourseGrade
+
+            rows = PersistentCourseGrade.objects.filter(course_id=course_key, passed_timestamp__isnull=False)
+            if since:
+                rows = rows.filter(passed_timestamp__gte=since)
+            yield from rows.order_by("id").values_list("user_id", "passed_timestamp").iterator(chunk_size=2000)
+
+
+def _in_edx_platform():
+    try:
+        import lms  # pylint: disable=import-error,import-outside-toplevel,unused-import
+    except ImportError:
+        return False
+    return True
+
+
+@functools.lru_cache(maxsize=None)
+def _load(adapter_path):
+    if adapter_path:
+        return import_string(adapter_path)()
+    if _in_edx_platform():
+        return OpenEdxPlatform()
+    return StandalonePlatform()
+
+
+def get_platform():
+    """The adapter for the platform this code runs in."""
+    return _load(getattr(settings, "CREDLY_PLATFORM_ADAPTER", None))

@@ -1,0 +1,91 @@
+"""
+Signals in: platform events that may earn a badge.
+
+A receiver never raises (the platform sends events robustly, so an exception would
+only be logged and the badge lost without a trace) and never talks to Credly: it
+records the achievement in the database and leaves the sending to a Celery task.
+"""
+import logging
+
+from django.utils import timezone
+
+from openedx_credly import revoking
+from openedx_credly.awarding import Achievement, record_achievement
+from openedx_credly.models import CourseBadgeTemplate
+
+log = logging.getLogger(__name__)
+
+DOWNLOADABLE = "downloadable"
+
+
+def _earned_at(metadata):
+    return getattr(metadata, "time", None) or timezone.now()
+
+
+def _achievement(user, course_key, trigger, metadata):
+    pii = getattr(user, "pii", None)
+    return Achievement(
+        user_id=user.id,
+        course_key=course_key,
+        trigger=trigger,
+        earned_at=_earned_at(metadata),
+        email=getattr(pii, "email", "") or "",
+        full_name=getattr(pii, "name", "") or "",
+        username=getattr(pii, "username", "") or "",
+        event_type=getattr(metadata, "event_type", "") or "",
+        event_id=str(getattr(metadata, "id", "") or ""),
+    )
+
+
+def _record_safely(build_achievement, description):
+    """Record an achievement; whatever goes wrong is logged, never raised."""
+    try:
+        record_achievement(build_achievement())
+    except Exception:  # pylint: disable=broad-except
+        log.exception("openedx-credly could not record %s; no badge was queued for it.", description)
+
+
+def on_certificate_created(signal, sender, certificate, metadata, **kwargs):  # pylint: disable=unused-argument
+    """A certificate was saved: a downloadable one earns the course's certificate badge."""
+    if certificate.current_status != DOWNLOADABLE:
+        return
+    _record_safely(
+        lambda: _achievement(certificate.user, certificate.course.course_key, CourseBadgeTemplate.TRIGGER_CERTIFICATE,
+                             metadata),
+        "a certificate event",
+    )
+
+
+def on_certificate_changed(signal, sender, certificate, metadata, **kwargs):  # pylint: disable=unused-argument
+    """A certificate changed status; becoming downloadable earns the badge like a new one."""
+    on_certificate_created(signal, sender, certificate, metadata, **kwargs)
+
+
+def on_certificate_revoked(signal, sender, certificate, metadata, **kwargs):  # pylint: disable=unused-argument
+    """A certificate was revoked; the course's mapping says whether its badge follows."""
+    try:
+        revoking.revoke_for_certificate(certificate.user.id, certificate.course.course_key, metadata)
+    except Exception:  # pylint: disable=broad-except
+        log.exception("openedx-credly could not handle a certificate revocation.")
+
+
+def on_passing_status_updated(signal, sender, course_passing_status, metadata, **kwargs):  # pylint: disable=unused-argument
+    """The learner's grade crossed the passing line; passing earns the course's passing badge."""
+    if not course_passing_status.is_passing:
+        return
+    _record_safely(
+        lambda: _achievement(course_passing_status.user, course_passing_status.course.course_key,
+                             CourseBadgeTemplate.TRIGGER_PASSING, metadata),
+        "a passing-status event",
+    )
+
+
+def on_ccx_passing_status_updated(signal, sender, course_passing_status, metadata, **kwargs):  # pylint: disable=unused-argument
+    """Passing a CCX course earns the badge of the course it was made from."""
+    if not course_passing_status.is_passing:
+        return
+    _record_safely(
+        lambda: _achievement(course_passing_status.user, course_passing_status.course.master_course_key,
+                             CourseBadgeTemplate.TRIGGER_PASSING, metadata),
+        "a CCX passing-status event",
+    )

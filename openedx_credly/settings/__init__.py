@@ -1,0 +1,1 @@
+"""Settings modules loaded by the platform through the plugin mechanism."""

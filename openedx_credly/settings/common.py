@@ -1,0 +1,62 @@
+"""
+Default settings of openedx-credly.
+
+Each value is set only when the host has not set it already, so values that an
+operator put in the platform's YAML (top-level names) survive the plugin loading.
+"""
+from datetime import timedelta
+
+DEFAULTS = {
+    # Where Credly lives. Sandbox and production are separate Credly instances.
+    "CREDLY_API_BASE_URL": "https://api.credly.com/v1/",
+    "CREDLY_SANDBOX_API_BASE_URL": "https://sandbox-api.credly.com/v1/",
+    "CREDLY_WEB_BASE_URL": "https://www.credly.com/",
+    "CREDLY_SANDBOX_WEB_BASE_URL": "https://sandbox.credly.com/",
+    "CREDLY_OAUTH_TOKEN_URL": "https://www.credly.com/oauth/token",
+    "CREDLY_SANDBOX_OAUTH_TOKEN_URL": "https://sandbox.credly.com/oauth/token",
+    # Seconds to wait for Credly before giving up on one request.
+    "CREDLY_REQUEST_TIMEOUT": 10,
+    # Celery queue of the plugin's tasks; None uses the platform's default queue.
+    "CREDLY_CELERY_QUEUE": None,
+    # How many times one badge is sent before it is marked failed.
+    "CREDLY_MAX_ATTEMPTS": 8,
+    # Longest wait, in seconds, between two attempts of the same badge.
+    "CREDLY_RETRY_BACKOFF_MAX": 3600,
+    # Pause applied to an organization after a 429 that names no Retry-After.
+    "CREDLY_RATE_LIMIT_PAUSE": 60,
+    # A queued badge untouched this long (seconds) is sent to the queue again.
+    "CREDLY_QUEUE_GRACE_PERIOD": 300,
+    # Fernet keys (newest first) for secrets at rest; empty derives one from SECRET_KEY.
+    "CREDLY_ENCRYPTION_KEYS": [],
+    # Ask Credly not to email the learner when a badge is issued.
+    "CREDLY_SUPPRESS_BADGE_NOTIFICATION_EMAIL": False,
+    # Origins allowed to frame the learner's badge panel (the profile MFE).
+    "CREDLY_PROFILE_FRAME_ANCESTORS": [],
+    # Base URL of the LMS, used for the course link sent to Credly as evidence.
+    "CREDLY_LMS_ROOT_URL": None,
+}
+
+PERIODIC_TASKS = {
+    "openedx-credly-process-queue": {
+        "task": "openedx_credly.tasks.process_queue",
+        "schedule": timedelta(minutes=5),
+    },
+    "openedx-credly-sync-templates": {
+        "task": "openedx_credly.tasks.sync_all_templates",
+        "schedule": timedelta(hours=6),
+    },
+}
+
+
+def plugin_settings(settings):
+    """Set the plugin's defaults on the platform's settings object."""
+    for name, value in DEFAULTS.items():
+        if not hasattr(settings, name):
+            setattr(settings, name, value)
+
+    schedule = getattr(settings, "CELERY_BEAT_SCHEDULE", None)
+    if schedule is None:
+        schedule = {}
+        settings.CELERY_BEAT_SCHEDULE = schedule
+    for name, entry in PERIODIC_TASKS.items():
+        schedule.setdefault(name, dict(entry))

@@ -1,0 +1,105 @@
+"""
+Celery tasks: the asynchronous side of openedx-credly.
+
+Tasks take ids, never model instances, and are safe to run twice: ``issue_badge``
+claims its row before sending (see ``issuing``), and the sweeper only re-enqueues
+rows whose claim and retry time have passed.
+"""
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from openedx_credly import issuing
+from openedx_credly.models import CredlyOrganization, IssuedBadge
+
+log = logging.getLogger(__name__)
+
+# How many queued badges one sweep re-enqueues; the next sweep takes the rest.
+SWEEP_BATCH = 5000
+
+
+def routing():
+    """Options for ``apply_async`` that route our tasks to the operator's queue, if set."""
+    queue = getattr(settings, "CREDLY_CELERY_QUEUE", None)
+    return {"queue": queue} if queue else {}
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=None, name="openedx_credly.tasks.issue_badge")
+def issue_badge(self, badge_id):
+    """Send one queued badge to Credly; retries itself with the delay ``issuing`` chose."""
+    delivery = issuing.deliver(badge_id)
+    if delivery.retry_in is not None:
+        try:
+            raise self.retry(countdown=delivery.retry_in, **routing())
+        except self.MaxRetriesExceededError:  # pragma: no cover - max_retries is None
+            pass
+    return delivery.outcome
+
+
+def due_badges(now=None, limit=SWEEP_BATCH):
+    """
+    Ids of queued badges that nobody is working on and whose time has come.
+
+    A badge is due when it has no claim (or its claim ran out), its retry time has
+    passed, it has waited past the grace period, and its organization can issue.
+    """
+    now = now or timezone.now()
+    grace = timedelta(seconds=int(settings.CREDLY_QUEUE_GRACE_PERIOD))
+    blocked = CredlyOrganization.objects.filter(
+        Q(is_active=False) | Q(connection_lost_at__isnull=False) | Q(issuing_paused_until__gt=now)
+    )
+    return list(
+        IssuedBadge.objects.filter(state=IssuedBadge.STATE_QUEUED, modified__lt=now - grace)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=now))
+        .exclude(template__organization__in=blocked)
+        .order_by("next_attempt_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+def enqueue(badge_ids):
+    """Send each badge id to the issuing task; returns how many were enqueued."""
+    sent = 0
+    for badge_id in badge_ids:
+        issue_badge.apply_async(args=[badge_id], **routing())
+        sent += 1
+    return sent
+
+
+@shared_task(ignore_result=True, name="openedx_credly.tasks.process_queue")
+def process_queue():
+    """Re-enqueue queued badges whose message was lost (broker restart, killed worker)."""
+    count = enqueue(due_badges())
+    if count:
+        log.info("Re-enqueued %s queued Credly badge(s).", count)
+    return count
+
+
+def resume_organization(organization_id):
+    """After an operator reconnects an organization, send what waited for it."""
+    badge_ids = IssuedBadge.objects.filter(
+        template__organization_id=organization_id, state=IssuedBadge.STATE_QUEUED,
+    ).values_list("id", flat=True)
+    return enqueue(list(badge_ids))
+
+
+@shared_task(ignore_result=True, name="openedx_credly.tasks.sync_templates")
+def sync_templates(organization_pk):
+    """Sync one organization's badge templates from Credly."""
+    from openedx_credly import sync  # pylint: disable=import-outside-toplevel
+
+    organization = CredlyOrganization.objects.filter(pk=organization_pk).first()
+    if organization:
+        sync.sync_templates(organization)
+
+
+@shared_task(ignore_result=True, name="openedx_credly.tasks.sync_all_templates")
+def sync_all_templates():
+    """Sync every active organization's badge templates (periodic)."""
+    for organization_pk in CredlyOrganization.objects.filter(is_active=True).values_list("pk", flat=True):
+        sync_templates.apply_async(args=[organization_pk], **routing())

@@ -1,0 +1,8 @@
+"""URLs of openedx-credly, mounted at the site root by the plugin mechanism."""
+from django.urls import include, path
+
+app_name = "openedx_credly"
+
+urlpatterns = [
+    path("api/credly/v1/", include("openedx_credly.api.v1.urls")),
+]

@@ -1,0 +1,194 @@
+"""
+Shared fixtures: a connected organization, a template, a course mapping, a learner,
+and real openedx-events signals sent through the host.
+
+Unit tests mock Credly with ``responses`` at ``CREDLY_API`` (a host no test resolves);
+integration tests use the fake Credly server (fixture ``fake_credly``).
+"""
+import os
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+import responses
+from django.contrib.auth import get_user_model
+from opaque_keys.edx.keys import CourseKey
+from openedx_events.data import EventsMetadata
+from openedx_events.learning.data import (
+    CertificateData,
+    CourseData,
+    CoursePassingStatusData,
+    UserData,
+    UserPersonalData,
+)
+from openedx_events.learning.signals import (
+    CERTIFICATE_CHANGED,
+    CERTIFICATE_CREATED,
+    CERTIFICATE_REVOKED,
+    COURSE_PASSING_STATUS_UPDATED,
+)
+
+from openedx_credly.models import BadgeTemplate, CourseBadgeTemplate, CredlyOrganization
+
+pytest_plugins = ["fake_credly.pytest_plugin"]
+
+CREDLY_API = "https://credly.test/v1/"
+CREDLY_WEB = "https://credly.test/"
+CREDLY_OAUTH = "https://credly.test/oauth/token"
+ORG_ID = "11111111-2222-3333-4444-555555555555"
+TEMPLATE_ID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+TOKEN = "tok-secret-1234567890"
+COURSE = "course-v1:OpenCraft+CR101+2026"
+
+
+def pytest_collection_modifyitems(config, items):  # pylint: disable=unused-argument
+    """Integration and browser tests are told apart so ``make test-unit`` can leave them out."""
+    for item in items:
+        if "integration" in item.nodeid.split("/"):
+            item.add_marker(pytest.mark.integration)
+
+
+def require_service(available, reason):
+    """Skip without a service, but fail in CI, where every service must be there."""
+    if available:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set, so this is a failure, not a skip)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def credly_urls(settings):
+    """Point every Credly URL at a host that only ``responses`` or the fake server answers."""
+    settings.CREDLY_API_BASE_URL = CREDLY_API
+    settings.CREDLY_SANDBOX_API_BASE_URL = CREDLY_API
+    settings.CREDLY_WEB_BASE_URL = CREDLY_WEB
+    settings.CREDLY_SANDBOX_WEB_BASE_URL = CREDLY_WEB
+    settings.CREDLY_OAUTH_TOKEN_URL = CREDLY_OAUTH
+    settings.CREDLY_SANDBOX_OAUTH_TOKEN_URL = CREDLY_OAUTH
+    return settings
+
+
+@pytest.fixture
+def credly_api():
+    """``responses`` mock of Credly; any request it was not told about fails the test."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+@pytest.fixture
+def use_fake_credly(fake_credly, settings):
+    """Point the plugin at the fake Credly server (sandbox and production alike)."""
+    for prefix in ("CREDLY_", "CREDLY_SANDBOX_"):
+        setattr(settings, f"{prefix}API_BASE_URL", fake_credly.api_base_url)
+        setattr(settings, f"{prefix}WEB_BASE_URL", fake_credly.web_base_url)
+        setattr(settings, f"{prefix}OAUTH_TOKEN_URL", fake_credly.oauth_token_url)
+    return fake_credly
+
+
+@pytest.fixture
+def organization(db):
+    """A connected organization using an authorization token."""
+    return CredlyOrganization.objects.create(name="Open edX Academy", organization_id=ORG_ID, api_token=TOKEN)
+
+
+@pytest.fixture
+def template(organization):
+    """An active badge template of ``organization``."""
+    return BadgeTemplate.objects.create(
+        organization=organization, template_id=TEMPLATE_ID, name="Course Finisher",
+        description="Finished a course.", image_url="https://credly.test/images/finisher.png",
+    )
+
+
+@pytest.fixture
+def course_key():
+    return CourseKey.from_string(COURSE)
+
+
+@pytest.fixture
+def mapping(template, course_key):
+    """The course awards ``template`` on a certificate."""
+    return CourseBadgeTemplate.objects.create(
+        course_id=course_key, template=template, trigger=CourseBadgeTemplate.TRIGGER_CERTIFICATE,
+    )
+
+
+@pytest.fixture
+def passing_mapping(template, course_key):
+    """The course awards ``template`` on passing."""
+    return CourseBadgeTemplate.objects.create(
+        course_id=course_key, template=template, trigger=CourseBadgeTemplate.TRIGGER_PASSING,
+    )
+
+
+def make_learner(username="ada", email="ada@example.com", first_name="Ada", last_name="Lovelace", **extra):
+    """A learner account."""
+    return get_user_model().objects.create_user(
+        username=username, email=email, first_name=first_name, last_name=last_name, password="pw", **extra
+    )
+
+
+@pytest.fixture
+def learner(db):
+    return make_learner()
+
+
+def user_data(user, *, email=None, name=None):
+    """The ``UserData`` the platform puts in its events for ``user``."""
+    return UserData(
+        id=user.id,
+        is_active=user.is_active,
+        pii=UserPersonalData(
+            username=user.username,
+            email=user.email if email is None else email,
+            name=user.get_full_name() if name is None else name,
+        ),
+    )
+
+
+def certificate_data(user, course_key, status="downloadable", **user_kwargs):
+    return CertificateData(
+        user=user_data(user, **user_kwargs),
+        course=CourseData(course_key=course_key, display_name="Credly 101"),
+        mode="verified",
+        grade="0.91",
+        current_status=status,
+        previous_status="",
+        download_url="",
+        name="",
+    )
+
+
+def send_certificate(user, course_key, status="downloadable", signal=CERTIFICATE_CREATED, **user_kwargs):
+    """Send a real CERTIFICATE_CREATED (or CHANGED/REVOKED) event; returns the receivers' results."""
+    return signal.send_event(certificate=certificate_data(user, course_key, status, **user_kwargs))
+
+
+def send_passing(user, course_key, is_passing=True, **user_kwargs):
+    """Send a real COURSE_PASSING_STATUS_UPDATED event."""
+    return COURSE_PASSING_STATUS_UPDATED.send_event(
+        course_passing_status=CoursePassingStatusData(
+            is_passing=is_passing,
+            course=CourseData(course_key=course_key, display_name="Credly 101"),
+            user=user_data(user, **user_kwargs),
+        )
+    )
+
+
+def events_metadata(event_type, when=None):
+    """Metadata for ``send_event_with_custom_metadata``, with a known id and time."""
+    return EventsMetadata(
+        event_type=event_type,
+        id=uuid.uuid4(),
+        minorversion=0,
+        source="openedx/lms/web",
+        sourcehost="lms.test",
+        time=when or datetime(2026, 11, 25, 14, 3, tzinfo=timezone.utc),
+        sourcelib=(10, 0, 0),
+    )
+
+
+__all__ = [
+    "CERTIFICATE_CHANGED", "CERTIFICATE_CREATED", "CERTIFICATE_REVOKED", "COURSE_PASSING_STATUS_UPDATED",
+]
