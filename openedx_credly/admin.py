@@ -242,3 +242,6 @@ class WebhookEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+# Learning-path badges have their own admin module.
+from openedx_credly import admin_learning_paths  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import

@@ -1,0 +1,1 @@
+"""Django admin of learning-path badges (imported by admin.py)."""

@@ -1,0 +1,3 @@
+"""Routes of the REST API for course staff."""
+
+urlpatterns = []
