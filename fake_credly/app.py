@@ -130,7 +130,7 @@ class FakeCredlyApp:
             state.sleep(state.latency)
         # Buckets are per organization, as a client pauses per organization on 429.
         parts = path.split("/")
-        if not state.take_rate_limit_slot(parts[3] if len(parts) > 3 else "oauth"):
+        if not state.take_rate_limit_slot(parts[3] if len(parts) > 3 else "other"):
             return api_error(429, "Rate limit exceeded", {"Retry-After": "1"})
         fault = state.take_fault(request.method, path)
         if fault and fault.after_commit_timeout is None:

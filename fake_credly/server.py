@@ -40,8 +40,9 @@ class FakeCredlyServer:
         self._server = make_server("127.0.0.1", self.port, self.app, threaded=True, request_handler=handler)
         self.port = self._server.server_port
         self.state.base_url = self.url
-        self._thread = threading.Thread(target=self._server.serve_forever, name=f"fake-credly-{self.port}",
-                                        daemon=True)
+        # A short poll interval keeps stop() (and so each test session's teardown) quick.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=f"fake-credly-{self.port}", daemon=True)
         self._thread.start()
         return self
 

@@ -101,23 +101,24 @@ def record_achievement(achievement, mappings=None):
     if not full_name.strip():
         log.info("User %s has no full name; their username stands in for it on Credly.", user.pk)
     template_ids = [mapping.template_id for mapping in mappings]
-    with transaction.atomic():
-        IssuedBadge.objects.bulk_create(
-            [
-                IssuedBadge(
-                    user_id=user.pk,
-                    template_id=template_id,
-                    course_id=achievement.course_key,
-                    recipient_email=email,
-                    recipient_name=full_name.strip(),
-                    earned_at=achievement.earned_at,
-                    trigger_event_type=achievement.event_type,
-                    trigger_event_id=str(achievement.event_id or ""),
-                )
-                for template_id in template_ids
-            ],
-            ignore_conflicts=True,
-        )
+    # One INSERT that skips rows already there: the unique constraint makes a repeated
+    # event a no-op, and nothing raises into the platform's transaction.
+    IssuedBadge.objects.bulk_create(
+        [
+            IssuedBadge(
+                user_id=user.pk,
+                template_id=template_id,
+                course_id=achievement.course_key,
+                recipient_email=email,
+                recipient_name=full_name.strip(),
+                earned_at=achievement.earned_at,
+                trigger_event_type=achievement.event_type,
+                trigger_event_id=str(achievement.event_id or ""),
+            )
+            for template_id in template_ids
+        ],
+        ignore_conflicts=True,
+    )
     queued = list(
         IssuedBadge.objects.filter(
             user_id=user.pk,

@@ -66,13 +66,6 @@ def decrypt(stored):
         return ""
 
 
-def rotate(stored):
-    """Re-encrypt a stored secret with the newest key."""
-    if not stored or not stored.startswith(PREFIX):
-        return encrypt(stored)
-    return PREFIX + get_cipher().rotate(stored[len(PREFIX):].encode("ascii")).decode("ascii")
-
-
 class EncryptedTextField(models.TextField):
     """A text field whose value is encrypted in the database and plain in Python."""
 

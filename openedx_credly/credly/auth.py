@@ -277,7 +277,9 @@ class OAuthClientCredentials(requests.auth.AuthBase):
                 f"Credly refused the OAuth client credentials: {message}", status_code=status
             )
         if status < 200:
-            raise CredlyResponseError(f"Unexpected HTTP {status} from the Credly OAuth token endpoint", status_code=status)
+            raise CredlyResponseError(
+                f"Unexpected HTTP {status} from the Credly OAuth token endpoint", status_code=status
+            )
 
         # The documented answer is flat; some deployments wrap it in Credly's envelope.
         body = payload
@@ -285,7 +287,9 @@ class OAuthClientCredentials(requests.auth.AuthBase):
             body = payload["data"]
         token = body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(token, str) or not token:
-            raise CredlyResponseError("The Credly OAuth token endpoint answered without an access token", status_code=status)
+            raise CredlyResponseError(
+                "The Credly OAuth token endpoint answered without an access token", status_code=status
+            )
 
         lifetime = _as_seconds(body.get("expires_in"))
         if lifetime is None:

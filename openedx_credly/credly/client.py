@@ -493,7 +493,9 @@ class CredlyClient:
         for attempt in range(1, attempts + 1):
             response = self._send_once(method, url, params=params, json=json)
             if response.status_code == 401 and attempt < attempts:
-                log.debug("Credly %s %s answered 401; retrying once with a new access token", method, self._log_path(url))
+                log.debug(
+                    "Credly %s %s answered 401; retrying once with a new access token", method, self._log_path(url)
+                )
                 response.close()
                 invalidate()
                 continue

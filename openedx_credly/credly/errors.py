@@ -42,6 +42,8 @@ class CredlyError(Exception):
     """
 
     def __init__(self, message: str, *, status_code: int | None = None, response_data: Any = None):
+        # Only ``message`` goes to ``args``: Celery pickles exceptions, and pickling
+        # calls ``cls(*args)`` then restores the keyword attributes from ``__dict__``.
         super().__init__(message)
         self.message = message
         self.status_code = status_code
@@ -55,12 +57,6 @@ class CredlyError(Exception):
     def __repr__(self) -> str:
         # ``response_data`` is left out on purpose: it may hold learner data (emails).
         return f"{type(self).__name__}(status_code={self.status_code!r}, message={self.message!r})"
-
-    def __reduce__(self):
-        # Exceptions are pickled by Celery (task results, retries); the default
-        # ``Exception.__reduce__`` would call ``cls(*args)`` and lose the keyword-only
-        # attributes, so rebuild from the message and restore the rest from __dict__.
-        return (type(self), (self.message,), self.__dict__.copy())
 
 
 class CredlyCredentialError(CredlyError):
@@ -130,10 +126,11 @@ class CredlyConnectionError(CredlyTransientError):
     """
     No answer at all: timeout, refused connection, DNS or TLS failure.
 
-    Built with :meth:`from_exception`, which keeps only the exception's type: the text
-    of a requests exception names the full URL (whose query may hold a learner's
-    email), and the exception object itself references the prepared request, which
-    holds the Authorization header or the OAuth form.
+    Built with :meth:`from_exception`, whose message names only the exception's type:
+    the text of a requests exception names the full URL, whose query may hold a
+    learner's email. The original stays reachable as ``__cause__`` for tracebacks;
+    do not serialise its ``request`` attribute, which holds the Authorization header
+    or the OAuth form.
     """
 
     def __init__(

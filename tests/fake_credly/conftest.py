@@ -1,9 +1,12 @@
 """
-Fixtures for the fake Credly's own tests (no Django needed).
+Fixtures for the fake Credly's own tests, which need no Django.
 
-The fixtures of ``fake_credly.pytest_plugin`` are imported here because a non-root
-conftest may not set ``pytest_plugins``; once the root conftest registers the plugin,
-this import is harmless (these definitions simply take precedence in this folder).
+Normally the root conftest registers ``fake_credly.pytest_plugin``. To run these
+tests without Django, cut the root conftest off::
+
+    python -m pytest -p no:django --confcutdir=tests/fake_credly tests/fake_credly
+
+and this conftest registers the plugin itself.
 """
 import base64
 from types import SimpleNamespace
@@ -11,9 +14,14 @@ from types import SimpleNamespace
 import pytest
 import requests
 
-from fake_credly.pytest_plugin import fake_credly, fake_credly_server  # noqa: F401  pylint: disable=unused-import
 
 ISSUED_AT = "2026-11-25 14:03:00 +0000"
+PLUGIN = "fake_credly.pytest_plugin"
+
+
+def pytest_configure(config):
+    if not config.pluginmanager.has_plugin(PLUGIN):
+        config.pluginmanager.import_plugin(PLUGIN)
 
 
 def basic(token: str, colon: bool = True) -> dict:
@@ -35,12 +43,12 @@ def http():
 
 
 @pytest.fixture
-def credly(fake_credly, http):  # pylint: disable=redefined-outer-name
+def fake_org(fake_credly, http):  # pylint: disable=redefined-outer-name
     """
     A seeded organization with one active template and helpers bound to it.
 
-    ``credly.url(path)`` builds an API URL under the organization, ``credly.get/post/put``
-    send it with the token, ``credly.issue(**overrides)`` posts a valid badge.
+    ``fake_org.url(path)`` builds an API URL under the organization, ``fake_org.get/post/put``
+    send it with the token, ``fake_org.issue(**overrides)`` posts a valid badge.
     """
     state = fake_credly.state
     org = state.add_organization("Test Org", token="test-token")
@@ -64,4 +72,5 @@ def credly(fake_credly, http):  # pylint: disable=redefined-outer-name
     ns.put = lambda path, **kwargs: send("PUT", path, **kwargs)
     ns.post = lambda path, **kwargs: send("POST", path, **kwargs)
     ns.issue = issue
+    ns.basic = basic
     return ns
