@@ -232,7 +232,8 @@ class FakeCredlyApp:
 
     def api_oauth_token(self, request):
         fields = request.get_json(silent=True) if request.is_json else request.form
-        fields = fields if isinstance(fields, dict) or hasattr(fields, "get") else {}
+        if not hasattr(fields, "get"):  # invalid JSON or a JSON list: treat as no fields at all
+            fields = {}
         client_id, client_secret = fields.get("client_id"), fields.get("client_secret")
         if request.authorization and request.authorization.type == "basic":  # RFC 6749 client_secret_basic
             client_id, client_secret = request.authorization.username, request.authorization.password

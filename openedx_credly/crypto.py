@@ -4,7 +4,7 @@ Encryption of Credly secrets at rest.
 Secrets are Fernet tokens (AES-128-CBC + HMAC-SHA256) made with the first key of
 ``CREDLY_ENCRYPTION_KEYS``; every key of the list can still read, so keys rotate by
 putting the new one first and running ``manage.py credly_rotate_keys``. Without that
-setting, one key is derived from ``SECRET_KEY``.
+setting, the key is derived from ``SECRET_KEY``.
 """
 import base64
 import logging
@@ -35,8 +35,12 @@ def _fernet_key(material):
 
 
 def get_cipher():
-    """The MultiFernet for the keys in force (newest first)."""
-    keys = list(getattr(settings, "CREDLY_ENCRYPTION_KEYS", None) or []) or [settings.SECRET_KEY]
+    """
+    The MultiFernet for the keys in force: the configured ones (newest first), then the
+    key derived from SECRET_KEY, which only reads, so that secrets stored before
+    CREDLY_ENCRYPTION_KEYS was set stay readable until they are rotated.
+    """
+    keys = list(getattr(settings, "CREDLY_ENCRYPTION_KEYS", None) or []) + [settings.SECRET_KEY]
     return MultiFernet([Fernet(_fernet_key(key)) for key in keys])
 
 
