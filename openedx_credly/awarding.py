@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from openedx_credly import errorlog
+from openedx_credly import errorlog, learning_paths
 from openedx_credly.models import BadgeTemplate, CourseBadgeTemplate, IssuedBadge
 from openedx_credly.platform import get_platform
 
@@ -79,9 +79,17 @@ def record_achievement(achievement, mappings=None):
     """
     Record the badges ``achievement`` earns and schedule their sending.
 
-    Returns the ids of the badges scheduled (empty when the course awards nothing,
+    First the course's own badges, then the progress it makes on learning paths (with
+    a path's badge once its rule is met; no query when the course is in no path).
+    Returns the ids of the badges scheduled (empty when the achievement earns nothing,
     or every badge was already recorded and sent).
     """
+    scheduled = _record_course_badges(achievement, mappings)
+    return scheduled + learning_paths.record_progress_safely(achievement)
+
+
+def _record_course_badges(achievement, mappings):
+    """The course's own badges of ``record_achievement``."""
     if mappings is None:
         mappings = active_mappings(achievement.course_key, achievement.trigger)
     if not mappings:

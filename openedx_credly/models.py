@@ -203,6 +203,12 @@ class IssuedBadge(models.Model):
     )
     # Empty for a badge that no single course earned (imported from Credly, or a learning path).
     course_id = CourseKeyField(_("course"), max_length=255, blank=True, db_index=True)
+    # The learning path that earned the badge (course_id is then empty). SET_NULL: deleting a
+    # path must not delete the record of badges already sent, which keeps them from being sent twice.
+    learning_path = models.ForeignKey(
+        "LearningPath", null=True, blank=True, on_delete=models.SET_NULL, related_name="badges",
+        verbose_name=_("learning path"),
+    )
     recipient_email = models.EmailField(_("recipient email"), max_length=254, blank=True, default="")
     recipient_name = models.CharField(_("recipient name"), max_length=255, blank=True, default="")
     state = models.CharField(_("state"), max_length=16, choices=STATE_CHOICES, default=STATE_QUEUED)
@@ -329,3 +335,136 @@ class WebhookEvent(models.Model):
 
     def __str__(self):
         return f"{self.event_type} {self.event_id}"
+
+
+# ---------------------------------------------------------------------------
+# Learning paths: one badge for completing a set of courses (see docs/learning_paths.rst).
+# ---------------------------------------------------------------------------
+
+
+class LearningPath(models.Model):
+    """
+    A badge template earned by completing a set of courses: all of them, or at least N.
+
+    .. no_pii: A path names courses and a badge template, not people.
+    """
+
+    RULE_ALL = "all"
+    RULE_AT_LEAST = "at_least"
+    RULE_CHOICES = [
+        (RULE_ALL, _("every course of the path")),
+        (RULE_AT_LEAST, _("at least N courses of the path")),
+    ]
+
+    name = models.CharField(
+        _("name"), max_length=255,
+        help_text=_("Shown to learners next to the badge, where a course badge shows its course."),
+    )
+    template = models.ForeignKey(
+        BadgeTemplate, on_delete=models.CASCADE, related_name="learning_paths", verbose_name=_("badge template"),
+    )
+    rule = models.CharField(_("badge earned for"), max_length=16, choices=RULE_CHOICES, default=RULE_ALL)
+    required_count = models.PositiveIntegerField(
+        _("N (courses needed)"), null=True, blank=True,
+        help_text=_("With \"at least N courses\": how many courses of the path earn the badge."),
+    )
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("An inactive path records no progress and awards nothing."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("created by"),
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("learning path")
+        verbose_name_plural = _("learning paths")
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+    def required_for(self, course_count):
+        """
+        How many of the path's ``course_count`` courses earn the badge.
+
+        N is capped at the course count, so removing a course from an "at least N" path
+        never makes the badge impossible to earn.
+        """
+        if self.rule == self.RULE_AT_LEAST and self.required_count:
+            return min(self.required_count, course_count)
+        return course_count
+
+
+class LearningPathCourse(models.Model):
+    """
+    One course of a learning path, and the achievement in it that counts.
+
+    .. no_pii: Course ids and triggers only.
+    """
+
+    path = models.ForeignKey(
+        LearningPath, on_delete=models.CASCADE, related_name="courses", verbose_name=_("learning path"),
+    )
+    # Indexed: an event looks its course up here, never scans every path.
+    course_id = CourseKeyField(_("course"), max_length=255, db_index=True)
+    trigger = models.CharField(
+        _("counts"), max_length=16, choices=CourseBadgeTemplate.TRIGGER_CHOICES,
+        default=CourseBadgeTemplate.TRIGGER_CERTIFICATE,
+    )
+
+    class Meta:
+        verbose_name = _("course of a learning path")
+        verbose_name_plural = _("courses of the learning path")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["path", "course_id"], name="credly_one_course_per_path"),
+        ]
+
+    def __str__(self):
+        return f"{self.path} ← {self.course_id}"
+
+
+class LearningPathProgress(models.Model):
+    """
+    A learner completed one course of a learning path (an event, or the platform's records).
+
+    .. no_pii: A user id, a course id, a time and the id of the platform event.
+    """
+
+    SOURCE_EVENT = "event"
+    SOURCE_PLATFORM = "platform"
+    SOURCE_CHOICES = [
+        (SOURCE_EVENT, _("platform event")),
+        (SOURCE_PLATFORM, _("platform records (certificates, grades)")),
+    ]
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="credly_path_progress",
+        verbose_name=_("learner"),
+    )
+    path = models.ForeignKey(
+        LearningPath, on_delete=models.CASCADE, related_name="progress", verbose_name=_("learning path"),
+    )
+    course_id = CourseKeyField(_("course"), max_length=255)
+    achieved_at = models.DateTimeField(_("achieved at"))
+    source = models.CharField(_("recorded from"), max_length=16, choices=SOURCE_CHOICES, default=SOURCE_EVENT)
+    trigger_event_type = models.CharField(_("event type"), max_length=255, blank=True, default="")
+    trigger_event_id = models.CharField(_("event ID"), max_length=64, blank=True, default="")
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("learning path progress")
+        verbose_name_plural = _("learning path progress")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "path", "course_id"], name="credly_one_progress_per_course"),
+        ]
+        indexes = [
+            # Re-evaluating a path counts its learners' progress.
+            models.Index(fields=["path", "user"], name="credly_path_progress_path_user"),
+        ]
+
+    def __str__(self):
+        return f"user {self.user_id}: {self.course_id} ({self.path})"

@@ -32,8 +32,19 @@ DEFAULTS = {
     "CREDLY_SUPPRESS_BADGE_NOTIFICATION_EMAIL": False,
     # Origins allowed to frame the learner's badge panel (the profile MFE).
     "CREDLY_PROFILE_FRAME_ANCESTORS": [],
+    # Import a learner's earlier Credly badges (matched by email) on their first panel view, in a task.
+    "CREDLY_IMPORT_ON_FIRST_VIEW": True,
+    # Pending badges re-read from Credly per run of the periodic refresh (least recently checked first).
+    "CREDLY_REFRESH_PENDING_LIMIT": 500,
+    # Largest webhook notification body accepted, in bytes (Credly's are about 200).
+    "CREDLY_WEBHOOK_MAX_BODY_BYTES": 10240,
     # Base URL of the LMS, used for the course link sent to Credly as evidence.
     "CREDLY_LMS_ROOT_URL": None,
+    # Learners handled per database round of a backfill (memory stays flat whatever the course size).
+    "CREDLY_BACKFILL_CHUNK_SIZE": 500,
+    # Account (made inactive, on first use) that the admin history names for automated changes,
+    # such as a course's badge mirrored from Studio's Advanced Settings.
+    "CREDLY_SYSTEM_USERNAME": "openedx_credly_system",
 }
 
 PERIODIC_TASKS = {
@@ -45,6 +56,11 @@ PERIODIC_TASKS = {
         "task": "openedx_credly.tasks.sync_all_templates",
         "schedule": timedelta(hours=6),
     },
+    # Keeps pending badges in step where Credly's webhook is not registered.
+    "openedx-credly-refresh-pending-badges": {
+        "task": "openedx_credly.tasks.refresh_pending_badges",
+        "schedule": timedelta(minutes=15),
+    },
 }
 
 
@@ -54,9 +70,13 @@ def plugin_settings(settings):
         if not hasattr(settings, name):
             setattr(settings, name, value)
 
-    schedule = getattr(settings, "CELERY_BEAT_SCHEDULE", None)
-    if schedule is None:
-        schedule = {}
-        settings.CELERY_BEAT_SCHEDULE = schedule
-    for name, entry in PERIODIC_TASKS.items():
-        schedule.setdefault(name, dict(entry))
+    # A Celery app that reads Django settings with the "CELERY" namespace uses
+    # CELERY_BEAT_SCHEDULE; one that reads them without a namespace uses the old
+    # CELERYBEAT_SCHEDULE name. Each ignores the other, so both are filled.
+    for schedule_name in ("CELERY_BEAT_SCHEDULE", "CELERYBEAT_SCHEDULE"):
+        schedule = getattr(settings, schedule_name, None)
+        if schedule is None:
+            schedule = {}
+            setattr(settings, schedule_name, schedule)
+        for name, entry in PERIODIC_TASKS.items():
+            schedule.setdefault(name, dict(entry))

@@ -1,0 +1,133 @@
+"""The learning-path admin: a path with its courses as inline rows, and clear validation errors."""
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from openedx_credly.models import BadgeTemplate, LearningPath, LearningPathCourse
+from tests.learning_paths.conftest import COURSE_A, COURSE_B, make_path
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client, db):
+    user = get_user_model().objects.create_superuser("root", "root@example.com", "pw")
+    client.force_login(user)
+    return client
+
+
+def form_data(template, course_ids, rule="all", required_count="", is_active=True, name="Data path", initial=0,
+              extra=None):
+    data = {
+        "name": name, "template": str(template.pk), "rule": rule, "required_count": str(required_count),
+        "courses-TOTAL_FORMS": str(len(course_ids)), "courses-INITIAL_FORMS": str(initial),
+        "courses-MIN_NUM_FORMS": "0", "courses-MAX_NUM_FORMS": "1000",
+    }
+    if is_active:
+        data["is_active"] = "on"
+    for index, course_id in enumerate(course_ids):
+        data[f"courses-{index}-course_id"] = course_id
+        data[f"courses-{index}-trigger"] = "certificate"
+    data.update(extra or {})
+    return data
+
+
+def add(admin_client, data):
+    return admin_client.post(reverse("admin:openedx_credly_learningpath_add"), data)
+
+
+def errors_of(response):
+    """Every error the admin page shows, as text."""
+    texts = [str(error) for error in response.context["errors"]]
+    for formset in response.context["inline_admin_formsets"]:
+        texts += [str(error) for error in formset.formset.non_form_errors()]
+    return " ".join(texts)
+
+
+def test_add_page_renders(admin_client, courses):
+    response = admin_client.get(reverse("admin:openedx_credly_learningpath_add"))
+    assert response.status_code == 200
+    assert b"courses-0-course_id" in response.content
+
+
+def test_add_a_path_with_two_courses(admin_client, courses, path_template):
+    response = add(admin_client, form_data(path_template, [COURSE_A, COURSE_B], rule="at_least", required_count=1))
+    assert response.status_code == 302, errors_of(response)
+    path = LearningPath.objects.get()
+    assert (path.rule, path.required_count, path.created_by.username) == ("at_least", 1, "root")
+    assert sorted(str(row.course_id) for row in path.courses.all()) == [COURSE_A, COURSE_B]
+
+
+def test_rule_all_drops_a_stale_n(admin_client, courses, path_template):
+    response = add(admin_client, form_data(path_template, [COURSE_A], rule="all", required_count=5))
+    assert response.status_code == 302, errors_of(response)
+    assert LearningPath.objects.get().required_count is None
+
+
+def test_malformed_course_id(admin_client, courses, path_template):
+    response = add(admin_client, form_data(path_template, [COURSE_A, "not a course"]))
+    assert response.status_code == 200
+    assert "not a course is not a course ID" in errors_of(response)
+    assert not LearningPath.objects.exists()
+
+
+def test_unknown_course_id(admin_client, courses, path_template):
+    response = add(admin_client, form_data(path_template, [COURSE_A, "course-v1:Nobody+NONE+2026"]))
+    assert response.status_code == 200
+    assert "No course with the ID course-v1:Nobody+NONE+2026 exists" in errors_of(response)
+    assert not LearningPath.objects.exists()
+
+
+def test_n_larger_than_the_course_count(admin_client, courses, path_template):
+    response = add(admin_client, form_data(path_template, [COURSE_A, COURSE_B], rule="at_least", required_count=3))
+    assert response.status_code == 200
+    assert "N is 3, but the learning path has only 2 courses." in errors_of(response)
+    assert not LearningPath.objects.exists()
+
+
+def test_at_least_without_n(admin_client, courses, path_template):
+    response = add(admin_client, form_data(path_template, [COURSE_A], rule="at_least"))
+    assert response.status_code == 200
+    assert "enter N" in errors_of(response)
+
+
+def test_no_course(admin_client, courses, path_template):
+    response = add(admin_client, form_data(path_template, []))
+    assert response.status_code == 200
+    assert "Add at least one course" in errors_of(response)
+
+
+def test_duplicate_course(admin_client, courses, path_template):
+    response = add(admin_client, form_data(path_template, [COURSE_A, COURSE_A]))
+    assert response.status_code == 200
+    assert "listed twice" in errors_of(response)
+
+
+def test_archived_template(admin_client, courses, path_template):
+    path_template.state = BadgeTemplate.STATE_ARCHIVED
+    path_template.save()
+    response = add(admin_client, form_data(path_template, [COURSE_A]))
+    assert response.status_code == 200
+    assert "is archived on Credly" in errors_of(response)
+    assert not LearningPath.objects.exists()
+
+
+def test_removing_a_course_row_cannot_leave_n_too_large(admin_client, courses, path_template):
+    path = make_path(path_template, courses[:2], rule=LearningPath.RULE_AT_LEAST, required_count=2)
+    rows = list(path.courses.order_by("id"))
+    data = form_data(path_template, [COURSE_A, COURSE_B], rule="at_least", required_count=2, initial=2, extra={
+        "courses-0-id": str(rows[0].pk), "courses-0-path": str(path.pk),
+        "courses-1-id": str(rows[1].pk), "courses-1-path": str(path.pk), "courses-1-DELETE": "on",
+    })
+    response = admin_client.post(reverse("admin:openedx_credly_learningpath_change", args=[path.pk]), data)
+    assert response.status_code == 200
+    assert "N is 2, but the learning path has only 1 course." in errors_of(response)
+    assert LearningPathCourse.objects.filter(path=path).count() == 2
+
+
+def test_changelist(admin_client, courses, path_template):
+    make_path(path_template, courses, rule=LearningPath.RULE_AT_LEAST, required_count=2, name="Listed path")
+    response = admin_client.get(reverse("admin:openedx_credly_learningpath_changelist"))
+    assert response.status_code == 200
+    assert b"Listed path" in response.content
+    assert b"2 of 3 courses" in response.content
