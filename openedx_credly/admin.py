@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from openedx_credly import sync, tasks
+from openedx_credly import backfill, sync, tasks
 from openedx_credly.forms import CourseBadgeTemplateForm, CredlyOrganizationForm
 from openedx_credly.models import (
     BadgeTemplate,
@@ -166,10 +166,32 @@ class CourseBadgeTemplateAdmin(admin.ModelAdmin):
     list_filter = ("trigger", "is_active", "source", "template__organization")
     search_fields = ("course_id", "template__name", "template__template_id")
     list_select_related = ("template__organization",)
+    actions = ["backfill_action"]
 
     @admin.display(description=_("image"))
     def template_image(self, obj):
         return _thumbnail(obj.template.image_url, obj.template.name)
+
+    @admin.action(description=_("Award this badge to learners who already earned the course"))
+    def backfill_action(self, request, queryset):
+        """Backfill each selected mapping, through the normal queue, once per learner."""
+        for mapping in queryset.select_related("template__organization"):
+            if not (mapping.is_active and mapping.template.is_usable):
+                self.message_user(request, _(
+                    "%(mapping)s: nothing awarded, the mapping is inactive or its template cannot issue now."
+                ) % {"mapping": mapping}, messages.WARNING)
+                continue
+            result = backfill.backfill(mapping.course_id, mappings=[mapping])
+            text = _(
+                "%(mapping)s: %(learners)s learner(s) had earned the course; %(queued)s badge(s) queued, "
+                "%(already)s already had one, %(skipped)s skipped."
+            ) % {"mapping": mapping, "learners": result.learners, "queued": result.queued,
+                 "already": result.already_had, "skipped": result.skipped_total}
+            reasons = "; ".join(
+                f"{count} {backfill.SKIP_REASONS.get(reason, reason)}"
+                for reason, count in sorted(result.skipped.items())
+            )
+            self.message_user(request, f"{text} {reasons}".strip())
 
     def save_model(self, request, obj, form, change):
         if not change:

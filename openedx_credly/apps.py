@@ -17,16 +17,25 @@ _RECEIVERS = [
     ("on_ccx_passing_status_updated", "CCX_COURSE_PASSING_STATUS_UPDATED"),
 ]
 
+# Studio only: (receiver in cms_receivers.py, full path of the signal). A course publish
+# sends COURSE_CATALOG_INFO_CHANGED; its Advanced Settings badge choice is mirrored then.
+_CMS_RECEIVERS = [
+    ("on_course_catalog_info_changed", "openedx_events.content_authoring.signals.COURSE_CATALOG_INFO_CHANGED"),
+]
 
-def _signals_config():
+
+def _signals_config(relative_path="receivers", extra_receivers=()):
     return {
-        PluginSignals.RELATIVE_PATH: "receivers",
+        PluginSignals.RELATIVE_PATH: relative_path,
         PluginSignals.RECEIVERS: [
             {
                 PluginSignals.RECEIVER_FUNC_NAME: receiver,
                 PluginSignals.SIGNAL_PATH: f"openedx_events.learning.signals.{signal}",
             }
             for receiver, signal in _RECEIVERS
+        ] + [
+            {PluginSignals.RECEIVER_FUNC_NAME: receiver, PluginSignals.SIGNAL_PATH: signal_path}
+            for receiver, signal_path in extra_receivers
         ],
     }
 
@@ -49,7 +58,10 @@ class OpenedxCredlyConfig(AppConfig):
             for project in ("lms.djangoapp", "cms.djangoapp")
         },
         PluginSettings.CONFIG: {project: _SETTINGS for project in ("lms.djangoapp", "cms.djangoapp")},
-        PluginSignals.CONFIG: {project: _signals_config() for project in ("lms.djangoapp", "cms.djangoapp")},
+        PluginSignals.CONFIG: {
+            "lms.djangoapp": _signals_config(),
+            "cms.djangoapp": _signals_config("cms_receivers", _CMS_RECEIVERS),
+        },
     }
 
     def ready(self):

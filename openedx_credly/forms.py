@@ -2,8 +2,11 @@
 import uuid
 
 from django import forms
+from django.db.models import Q
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from openedx_credly import course_settings
 from openedx_credly.connections import client_for
 from openedx_credly.credly import CredlyCredentialError, CredlyError, CredlyNotFoundError, CredlyTransientError
 from openedx_credly.models import BadgeTemplate, CourseBadgeTemplate, CredlyOrganization
@@ -109,8 +112,39 @@ class CredlyOrganizationForm(forms.ModelForm):
         return instance
 
 
+class TemplateSelect(forms.Select):
+    """A template list that shows the chosen template's badge image beside it."""
+
+    class Media:
+        js = ["openedx_credly/admin/template_preview.js"]
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
+        template = getattr(value, "instance", None)
+        if template is not None and template.image_url:
+            option["attrs"]["data-image-url"] = template.image_url
+        return option
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = {**(attrs or {}), "data-credly-template-select": "1"}
+        select = super().render(name, value, attrs=attrs, renderer=renderer)
+        template = None
+        if value not in (None, ""):
+            template = BadgeTemplate.objects.filter(pk=getattr(value, "value", value)).first()
+        image_url = template.image_url if template else ""
+        return format_html(
+            '<span class="credly-template-choice">{}<img id="{}_preview" class="credly-template-preview" src="{}" '
+            'alt="{}" style="height:48px;width:48px;object-fit:contain;vertical-align:middle;margin-left:8px;{}">'
+            "</span>",
+            select, attrs.get("id", name), image_url, template.name if template else "",
+            "" if image_url else "display:none",
+        )
+
+
 class TemplateChoiceField(forms.ModelChoiceField):
-    """Active templates only, labelled with their organization."""
+    """Active templates only, labelled with their organization, shown with their image."""
+
+    widget = TemplateSelect
 
     def label_from_instance(self, obj):
         return f"{obj.name} — {obj.organization.name}"
@@ -129,3 +163,23 @@ class CourseBadgeTemplateForm(forms.ModelForm):
     class Meta:
         model = CourseBadgeTemplate
         fields = ["course_id", "template", "trigger", "is_active", "revoke_on_certificate_revoked"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # Keep the current template listed even once archived, so the reason is shown, not "invalid choice".
+            self.fields["template"].queryset = BadgeTemplate.objects.filter(
+                Q(state=BadgeTemplate.STATE_ACTIVE, organization__is_active=True) | Q(pk=self.instance.template_id)
+            ).select_related("organization")
+
+    def clean(self):
+        cleaned = super().clean()
+        # The same rules as the course staff API and the Advanced Settings mirror.
+        try:
+            if cleaned.get("template") is not None:
+                course_settings.check_template(cleaned["template"])
+            if cleaned.get("trigger"):
+                course_settings.check_trigger(cleaned["trigger"])
+        except course_settings.CourseSettingError as error:
+            raise forms.ValidationError(error.message, code=error.code) from error
+        return cleaned

@@ -41,6 +41,18 @@ class StandalonePlatform:
         """The course's Advanced Settings "Other Course Settings" dict."""
         return {}
 
+    def is_staff_of_any_course(self, user):
+        """Whether ``user`` is global staff or holds the staff or instructor role of at least one course."""
+        return bool(user.is_active and user.is_staff)
+
+    def get_full_names(self, users):
+        """Full names by user id for many users at once (one query per call, not per user)."""
+        return {user.pk: user.get_full_name() for user in users}
+
+    def iter_course_keys(self):
+        """Yield the key of every course the platform knows (for operators' bulk commands)."""
+        return iter(())
+
     def iter_course_earners(self, course_key, trigger, since=None):  # pylint: disable=unused-argument
         """
         Yield ``(user_id, earned_at)`` for learners who already earned the course.
@@ -49,6 +61,23 @@ class StandalonePlatform:
         Implementations stream: they never load every row at once.
         """
         return iter(())
+
+    def get_user_achievements(self, user_id, course_keys, trigger):  # pylint: disable=unused-argument
+        """
+        When one learner earned each of ``course_keys``: ``{str(course_key): earned_at}``.
+
+        Same ``trigger`` meaning as ``iter_course_earners``; courses not earned are left out.
+        Learning paths use it to count courses completed before the path existed.
+        """
+        return {}
+
+    def unknown_courses(self, course_keys):  # pylint: disable=unused-argument
+        """
+        The keys among ``course_keys`` that name no course on the platform.
+
+        Without a course catalog nothing can be told apart, so every key is trusted.
+        """
+        return []
 
 
 class OpenEdxPlatform(StandalonePlatform):
@@ -73,6 +102,31 @@ class OpenEdxPlatform(StandalonePlatform):
             or CourseInstructorRole(course_key).has_user(user)
         )
 
+    def is_staff_of_any_course(self, user):
+        # pylint: disable=import-error,import-outside-toplevel
+        from common.djangoapps.student.models import CourseAccessRole
+        from common.djangoapps.student.roles import GlobalStaff
+
+        if not user.is_active:
+            return False
+        return GlobalStaff().has_user(user) or CourseAccessRole.objects.filter(
+            user=user, role__in=("staff", "instructor")
+        ).exists()
+
+    def get_full_names(self, users):
+        # pylint: disable=import-error,import-outside-toplevel
+        from common.djangoapps.student.models import UserProfile
+
+        users = list(users)
+        names = dict(UserProfile.objects.filter(user_id__in=[user.pk for user in users]).values_list("user_id", "name"))
+        return {user.pk: names.get(user.pk) or user.get_full_name() for user in users}
+
+    def iter_course_keys(self):
+        # pylint: disable=import-error,import-outside-toplevel
+        from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
+
+        yield from iter_in_key_order(CourseOverview.objects.all(), "id", ())
+
     def get_course_names(self, course_keys):
         # pylint: disable=import-error,import-outside-toplevel
         from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
@@ -95,14 +149,61 @@ class OpenEdxPlatform(StandalonePlatform):
             rows = GeneratedCertificate.objects.filter(course_id=course_key, status="downloadable")
             if since:
                 rows = rows.filter(created_date__gte=since)
-            yield from rows.order_by("id").values_list("user_id", "created_date").iterator(chunk_size=2000)
+            yield from iter_in_key_order(rows, "id", ("user_id", "created_date"))
         else:
             from lms.djangoapps.grades.models import PersistentCourseGrade
 
             rows = PersistentCourseGrade.objects.filter(course_id=course_key, passed_timestamp__isnull=False)
             if since:
                 rows = rows.filter(passed_timestamp__gte=since)
-            yield from rows.order_by("id").values_list("user_id", "passed_timestamp").iterator(chunk_size=2000)
+            yield from iter_in_key_order(rows, "id", ("user_id", "passed_timestamp"))
+
+    def get_user_achievements(self, user_id, course_keys, trigger):
+        # pylint: disable=import-error,import-outside-toplevel
+        if not course_keys:
+            return {}
+        if trigger == "certificate":
+            from lms.djangoapps.certificates.models import GeneratedCertificate
+
+            rows = GeneratedCertificate.objects.filter(
+                user_id=user_id, course_id__in=list(course_keys), status="downloadable",
+            ).values_list("course_id", "created_date")
+        else:
+            from lms.djangoapps.grades.models import PersistentCourseGrade
+
+            rows = PersistentCourseGrade.objects.filter(
+                user_id=user_id, course_id__in=list(course_keys), passed_timestamp__isnull=False,
+            ).values_list("course_id", "passed_timestamp")
+        return {str(key): earned_at for key, earned_at in rows}
+
+    def unknown_courses(self, course_keys):
+        # pylint: disable=import-error,import-outside-toplevel
+        from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
+
+        known = {str(key) for key in CourseOverview.objects.filter(id__in=list(course_keys)).values_list("id", flat=True)}
+        return [key for key in course_keys if str(key) not in known]
+
+
+def iter_in_key_order(queryset, key, fields, chunk_size=2000):
+    """
+    Yield ``fields`` of every row of ``queryset`` (the key itself when ``fields`` is empty),
+    one bounded query per ``chunk_size`` rows.
+
+    Keyset pagination on ``key`` (unique, indexed): MySQL drivers buffer a whole result
+    set in memory even under ``.iterator()``, so a course with 100,000 certificates is
+    read in slices instead.
+    """
+    last = None
+    while True:
+        page = queryset.order_by(key)
+        if last is not None:
+            page = page.filter(**{f"{key}__gt": last})
+        rows = list(page.values_list(key, *fields)[:chunk_size])
+        for row in rows:
+            yield row[1:] if fields else row[0]
+        if len(rows) < chunk_size:
+            return
+        last = rows[-1][0]
 
 
 def _in_edx_platform():

@@ -1,5 +1,5 @@
 """The platform adapter of the standalone host, reading the stand-in tables."""
-from openedx_credly.platform import StandalonePlatform
+from openedx_credly.platform import StandalonePlatform, iter_in_key_order
 
 from devhost.standin import models
 
@@ -20,6 +20,19 @@ class StandInPlatform(StandalonePlatform):
             user=user, course_id=course_key, role__in=("staff", "instructor")
         ).exists()
 
+    def is_staff_of_any_course(self, user):
+        if not user.is_active:
+            return False
+        return user.is_staff or models.CourseRole.objects.filter(user=user, role__in=("staff", "instructor")).exists()
+
+    def get_full_names(self, users):
+        users = list(users)
+        names = dict(models.Profile.objects.filter(user__in=[user.pk for user in users]).values_list("user_id", "name"))
+        return {user.pk: names.get(user.pk) or user.get_full_name() for user in users}
+
+    def iter_course_keys(self):
+        return (course_id for (course_id,) in iter_in_key_order(models.Course.objects.all(), "id", ("course_id",)))
+
     def get_course_names(self, course_keys):
         rows = models.Course.objects.filter(course_id__in=list(course_keys)).values_list("course_id", "display_name")
         return {str(key): name for key, name in rows}
@@ -28,13 +41,33 @@ class StandInPlatform(StandalonePlatform):
         course = models.Course.objects.filter(course_id=course_key).first()
         return dict(course.other_course_settings or {}) if course else {}
 
+    def get_user_achievements(self, user_id, course_keys, trigger):
+        if not course_keys:
+            return {}
+        if trigger == "certificate":
+            rows = models.Certificate.objects.filter(
+                user_id=user_id, course_id__in=list(course_keys), status="downloadable",
+            ).values_list("course_id", "created_date")
+        else:
+            rows = models.CourseGrade.objects.filter(
+                user_id=user_id, course_id__in=list(course_keys), passed_timestamp__isnull=False,
+            ).values_list("course_id", "passed_timestamp")
+        return {str(key): earned_at for key, earned_at in rows}
+
+    def unknown_courses(self, course_keys):
+        known = {
+            str(key) for key in models.Course.objects.filter(course_id__in=list(course_keys))
+            .values_list("course_id", flat=True)
+        }
+        return [key for key in course_keys if str(key) not in known]
+
     def iter_course_earners(self, course_key, trigger, since=None):
         if trigger == "certificate":
             rows = models.Certificate.objects.filter(course_id=course_key, status="downloadable")
             if since:
                 rows = rows.filter(created_date__gte=since)
-            return rows.order_by("id").values_list("user_id", "created_date").iterator(chunk_size=2000)
+            return iter_in_key_order(rows, "id", ("user_id", "created_date"))
         rows = models.CourseGrade.objects.filter(course_id=course_key, passed_timestamp__isnull=False)
         if since:
             rows = rows.filter(passed_timestamp__gte=since)
-        return rows.order_by("id").values_list("user_id", "passed_timestamp").iterator(chunk_size=2000)
+        return iter_in_key_order(rows, "id", ("user_id", "passed_timestamp"))

@@ -1,0 +1,80 @@
+"""What the course staff API reads and writes."""
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from openedx_credly.course_settings import TRIGGERS
+
+
+class StrictCharField(serializers.CharField):
+    """Text only: a number or a list is a type error, not something to turn into text."""
+
+    default_error_messages = {"invalid": _("Expected a string.")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true or false only: "false" as text is a type error, not a truthy string."""
+
+    default_error_messages = {"invalid": _("Expected true or false.")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class CourseBadgeTemplateRequestSerializer(serializers.Serializer):  # pylint: disable=abstract-method
+    """The body of ``POST courses/{course_id}/badge-templates/``."""
+
+    template_id = StrictCharField(max_length=64)
+    trigger = serializers.ChoiceField(
+        choices=TRIGGERS, required=False, default=TRIGGERS[1],
+        error_messages={"invalid_choice": _('"{input}" is not a trigger: use "passing" or "certificate".')},
+    )
+    revoke_on_certificate_revoked = StrictBooleanField(required=False, default=False)
+    is_active = StrictBooleanField(required=False, default=True)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError({"non_field_errors": [_("Expected a JSON object.")]})
+        unknown = sorted(set(data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({"non_field_errors": [
+                _("Unknown field(s): %(fields)s. Known fields: %(known)s.") % {
+                    "fields": ", ".join(unknown), "known": ", ".join(self.fields)}
+            ]})
+        return super().to_internal_value(data)
+
+
+class OrganizationSerializer(serializers.Serializer):  # pylint: disable=abstract-method
+    id = serializers.CharField(source="organization_id")
+    name = serializers.CharField()
+
+
+class TemplateSerializer(serializers.Serializer):  # pylint: disable=abstract-method
+    """A badge template a course may choose."""
+
+    id = serializers.CharField(source="template_id")
+    name = serializers.CharField()
+    description = serializers.CharField()
+    image_url = serializers.CharField()
+    organization = OrganizationSerializer()
+
+
+class CourseBadgeTemplateSerializer(serializers.Serializer):  # pylint: disable=abstract-method
+    """One of a course's badge template mappings."""
+
+    template_id = serializers.CharField(source="template.template_id")
+    name = serializers.CharField(source="template.name")
+    image_url = serializers.CharField(source="template.image_url")
+    template_state = serializers.CharField(source="template.state")
+    trigger = serializers.CharField()
+    is_active = serializers.BooleanField()
+    revoke_on_certificate_revoked = serializers.BooleanField()
+    source = serializers.CharField()
+    created = serializers.DateTimeField()
+    modified = serializers.DateTimeField()
