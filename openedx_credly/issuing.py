@@ -226,6 +226,10 @@ def _record_issued(badge, token, data):
 
 def on_issued(badge):
     """Hook run once a badge exists on Credly (announces it to the platform)."""
+    # Never raises: badge_events logs and swallows whatever goes wrong.
+    from openedx_credly import badge_events  # pylint: disable=import-outside-toplevel
+
+    badge_events.badge_awarded(badge)
 
 
 def deliver(badge_id):

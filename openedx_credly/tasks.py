@@ -105,3 +105,58 @@ def sync_all_templates():
     """Sync every active organization's badge templates (periodic)."""
     for organization_pk in CredlyOrganization.objects.filter(is_active=True).values_list("pk", flat=True):
         sync_templates.apply_async(args=[organization_pk], **routing())
+
+
+# ---------------------------------------------------------------- learners' badges kept in step with Credly
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=6,
+             name="openedx_credly.tasks.process_webhook_event")
+def process_webhook_event(self, webhook_event_pk):
+    """Fetch one notified event from Credly and apply it (see ``webhooks``); retries Credly trouble."""
+    from openedx_credly import webhooks  # pylint: disable=import-outside-toplevel
+
+    result = webhooks.process_event(webhook_event_pk)
+    if result.retry:
+        try:
+            raise self.retry(countdown=min(3600, 30 * 2 ** self.request.retries), **routing())
+        except self.MaxRetriesExceededError:
+            log.warning("Gave up reading Credly webhook event %s.", webhook_event_pk)
+    return result.outcome
+
+
+@shared_task(ignore_result=True, name="openedx_credly.tasks.refresh_pending_badges")
+def refresh_pending_badges(organization_pk=None, limit=None):
+    """Re-read pending badges from Credly, least recently checked first (periodic)."""
+    from openedx_credly import refresh  # pylint: disable=import-outside-toplevel
+
+    organization = CredlyOrganization.objects.filter(pk=organization_pk).first() if organization_pk else None
+    stats = refresh.refresh_pending(organization, limit or refresh.refresh_limit())
+    if stats.get("changed") or stats.get("gone"):
+        log.info("Refreshed pending Credly badges: %s", dict(stats))
+    return dict(stats)
+
+
+@shared_task(ignore_result=True, name="openedx_credly.tasks.import_badges_for_user")
+def import_badges_for_user(user_id):
+    """Import a learner's earlier badges from every connected organization (first panel view)."""
+    from django.contrib.auth import get_user_model  # pylint: disable=import-outside-toplevel
+
+    from openedx_credly import refresh  # pylint: disable=import-outside-toplevel
+
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    return dict(refresh.import_for_user(user)) if user else {}
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=8, name="openedx_credly.tasks.revoke_badge")
+def revoke_badge(self, badge_id):
+    """Revoke one badge on Credly (see ``revoking``); retries Credly trouble with backoff."""
+    from openedx_credly import revoking  # pylint: disable=import-outside-toplevel
+
+    result = revoking.revoke(badge_id, attempt=self.request.retries)
+    if result.retry_in is not None:
+        try:
+            raise self.retry(countdown=result.retry_in, **routing())
+        except self.MaxRetriesExceededError:
+            revoking.give_up(badge_id, result.outcome)
+    return result.outcome

@@ -1,3 +1,10 @@
-"""Routes of the REST API for learner."""
+"""Routes of the REST API for learners, and the webhook Credly calls to keep their badges in step."""
+from django.urls import path
 
-urlpatterns = []
+from openedx_credly.api.v1.badges import LearnerBadgesView
+from openedx_credly.api.v1.webhook import credly_webhook
+
+urlpatterns = [
+    path("badges/", LearnerBadgesView.as_view(), name="learner-badges"),
+    path("webhook/", credly_webhook, name="credly-webhook"),
+]

@@ -1,0 +1,61 @@
+"""``GET /api/credly/v1/badges/``: the requesting learner's Credly badges."""
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+from edx_rest_framework_extensions.auth.jwt.authentication import JwtAuthentication
+from edx_rest_framework_extensions.auth.session.authentication import SessionAuthenticationAllowInactiveUser
+from rest_framework import status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from openedx_credly import panel
+from openedx_credly.api.v1.serializers import LearnerBadgeSerializer
+
+
+def error_response(status_code, developer_message, user_message=None):
+    """A JSON error in the LMS's shape."""
+    return Response(
+        {"developer_message": developer_message, "detail": user_message or developer_message},
+        status=status_code,
+    )
+
+
+class LearnerBadgesView(APIView):
+    """
+    The learner's pending and accepted Credly badges (revoked and rejected ones are not listed).
+
+    ``?username=`` asks for another learner's badges; only global staff may.
+    Never calls Credly: the answer comes from the plugin's own tables.
+    """
+
+    authentication_classes = [JwtAuthentication, SessionAuthenticationAllowInactiveUser]
+    permission_classes = [IsAuthenticated]
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if isinstance(response.data, dict) and "detail" in response.data:
+            response.data.setdefault("developer_message", str(response.data["detail"]))
+        return response
+
+    def get(self, request):
+        requester = request.user
+        username = request.query_params.get("username")
+        learner = requester
+        if username and username != requester.username:
+            if not (requester.is_staff or requester.is_superuser):
+                return error_response(
+                    status.HTTP_403_FORBIDDEN,
+                    "Only global staff may read another user's badges.",
+                    _("You may only see your own badges."),
+                )
+            learner = get_user_model().objects.filter(username=username).first()
+            if learner is None:
+                return error_response(status.HTTP_404_NOT_FOUND, f"No user named {username!r}.")
+        else:
+            panel.schedule_first_view_import(requester)
+        badges = panel.learner_badges(learner)
+        return Response({
+            "username": learner.username,
+            "count": len(badges),
+            "results": LearnerBadgeSerializer(badges, many=True).data,
+        })

@@ -1,0 +1,18 @@
+"""Serializers of the learner-facing REST API."""
+from rest_framework import serializers
+
+
+class LearnerBadgeSerializer(serializers.Serializer):  # pylint: disable=abstract-method
+    """One badge of ``panel.learner_badges`` (a read-only ``LearnerBadge``)."""
+
+    id = serializers.CharField(help_text="The badge's id on Credly.")
+    name = serializers.CharField()
+    description = serializers.CharField()
+    image_url = serializers.CharField()
+    state = serializers.CharField(help_text='"pending" or "accepted".')
+    earned_at = serializers.DateTimeField()
+    course_id = serializers.CharField(help_text="Empty when no single course earned the badge.")
+    course_name = serializers.CharField()
+    accept_url = serializers.CharField(help_text="Where to accept the badge on Credly; empty once accepted.")
+    badge_url = serializers.CharField()
+    template_id = serializers.CharField()

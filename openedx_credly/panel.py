@@ -1,0 +1,120 @@
+"""
+What a learner's "Badges Earned" shows, read from our own tables only.
+
+The JSON API (``api/v1/badges.py``) and the framed profile page (``views.py``) both
+come here. Rendering never calls Credly and costs the same number of queries
+whatever the number of badges: one for the badges with their templates, one
+``get_course_names`` call for every course at once. Badges the learner earned
+before the plugin was installed are imported by a Celery task that the first view
+enqueues (``schedule_first_view_import``), never inline.
+"""
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+from openedx_credly.models import IssuedBadge
+from openedx_credly.platform import get_platform
+
+log = logging.getLogger(__name__)
+
+# The first-view import runs once per learner while this mark lives (30 days: the
+# longest memcached allows); a later import is harmless, it never duplicates rows.
+IMPORT_MARK_KEY = "openedx_credly:badges_imported:{user_id}"
+IMPORT_MARK_TTL = 30 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class LearnerBadge:
+    """One badge as the learner sees it."""
+
+    id: str
+    name: str
+    description: str
+    image_url: str
+    state: str
+    earned_at: datetime
+    course_id: str
+    course_name: str
+    accept_url: str
+    badge_url: str
+    template_id: str
+
+    @property
+    def is_pending(self):
+        return self.state == IssuedBadge.STATE_PENDING
+
+    @property
+    def action_url(self):
+        """Where the badge's one button leads: accept it while pending, view it once accepted."""
+        return self.accept_url if self.is_pending else self.badge_url
+
+
+def safe_url(url):
+    """``url`` if it is an absolute http(s) URL, else "" (no ``javascript:`` link from stored data)."""
+    try:
+        parts = urlsplit(url or "")
+    except ValueError:
+        return ""
+    return url if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
+def learner_badges(user):
+    """The learner's pending and accepted badges, newest first."""
+    rows = list(
+        IssuedBadge.objects.filter(user=user, state__in=IssuedBadge.VISIBLE_STATES)
+        .exclude(credly_badge_id="")
+        .select_related("template")
+        .order_by("-earned_at", "-pk")
+    )
+    course_keys = {row.course_id for row in rows if row.course_id}
+    course_names = get_platform().get_course_names(course_keys) if course_keys else {}
+    badges = []
+    for row in rows:
+        course_id = str(row.course_id) if row.course_id else ""
+        pending = row.state == IssuedBadge.STATE_PENDING
+        badges.append(LearnerBadge(
+            id=row.credly_badge_id,
+            name=row.template.name,
+            description=row.template.description,
+            image_url=safe_url(row.image_url) or safe_url(row.template.image_url),
+            state=row.state,
+            earned_at=row.earned_at,
+            course_id=course_id,
+            course_name=course_names.get(course_id, "") if course_id else "",
+            accept_url=safe_url(row.accept_url) if pending else "",
+            badge_url=safe_url(row.badge_url),
+            template_id=row.template.template_id,
+        ))
+    return badges
+
+
+def schedule_first_view_import(user):
+    """
+    On a learner's first view, enqueue the import of their earlier Credly badges.
+
+    Returns whether an import was scheduled. The cache mark makes it once per learner;
+    the task runs after the request's transaction commits, so the view never waits.
+    """
+    if not getattr(settings, "CREDLY_IMPORT_ON_FIRST_VIEW", True) or not user.email:
+        return False
+    if not cache.add(IMPORT_MARK_KEY.format(user_id=user.pk), True, timeout=IMPORT_MARK_TTL):
+        return False
+    user_id = user.pk
+
+    def enqueue():
+        from openedx_credly import tasks  # pylint: disable=import-outside-toplevel
+
+        try:
+            tasks.import_badges_for_user.apply_async(args=[user_id], **tasks.routing())
+        except Exception:  # pylint: disable=broad-except
+            # The broker is down: forget the mark so a later view tries again.
+            cache.delete(IMPORT_MARK_KEY.format(user_id=user_id))
+            log.exception("Could not enqueue the Credly badge import of user %s.", user_id)
+
+    transaction.on_commit(enqueue)
+    return True

@@ -1,0 +1,73 @@
+"""
+``GET /credly/profile/badges/``: the learner's "Badges Earned", a small page framed in
+the profile micro-frontend (an ``IFRAME_PLUGIN`` of frontend-plugin-framework).
+
+Only the origins in ``CREDLY_PROFILE_FRAME_ANCESTORS`` may frame it (``frame-ancestors``)
+or receive its messages. A visitor who is not logged in gets an empty page rather
+than a login redirect, which would only show a login form inside the frame; with
+nothing to show, the page never posts ``PLUGIN_READY`` and the slot stays collapsed.
+"""
+import re
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.shortcuts import render
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_GET
+
+from openedx_credly import panel
+
+TEMPLATE = "openedx_credly/profile_badges.html"
+_HOST = re.compile(r"^[a-z0-9.-]+(:\d{1,5})?$")
+
+
+def frame_origins():
+    """The configured origins allowed to frame the panel, normalized; malformed entries are dropped."""
+    configured = getattr(settings, "CREDLY_PROFILE_FRAME_ANCESTORS", None) or []
+    if isinstance(configured, str):
+        configured = configured.replace(",", " ").split()
+    origins = []
+    for entry in configured:
+        parts = urlsplit(str(entry).strip().lower())
+        if parts.scheme in ("http", "https") and _HOST.match(parts.netloc):
+            origin = f"{parts.scheme}://{parts.netloc}"
+            if origin not in origins:
+                origins.append(origin)
+    return origins
+
+
+def _learner_shown(request):
+    """Whose badges the page shows: the viewer's own, or (for global staff) ``?username=``'s."""
+    viewer = request.user
+    if not viewer.is_authenticated:
+        return None
+    username = request.GET.get("username")
+    if not username or username == viewer.username:
+        panel.schedule_first_view_import(viewer)
+        return viewer
+    if viewer.is_staff or viewer.is_superuser:
+        return get_user_model().objects.filter(username=username).first()
+    # Someone else's profile: show nothing rather than the viewer's own badges.
+    return None
+
+
+@require_GET
+def profile_badges(request):
+    """Render the learner's badges for the profile page's plugin slot."""
+    learner = _learner_shown(request)
+    badges = panel.learner_badges(learner) if learner else []
+    origins = frame_origins()
+    own_origin = f"{request.scheme}://{request.get_host()}".lower()
+    response = render(request, TEMPLATE, {
+        "badges": badges,
+        "message_origins": [own_origin] + [origin for origin in origins if origin != own_origin],
+    })
+    response["Content-Security-Policy"] = " ".join(["frame-ancestors", "'self'", *origins])
+    if origins:
+        # frame-ancestors says who may frame; X-Frame-Options cannot name another origin.
+        response.xframe_options_exempt = True
+    else:
+        response["X-Frame-Options"] = "SAMEORIGIN"
+    patch_cache_control(response, private=True, no_store=True)
+    return response
