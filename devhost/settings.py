@@ -91,6 +91,8 @@ def _database():
 
 
 DATABASES = {"default": _database()}
+# Seconds a worker keeps its database connection (0: reconnect per request/task, Django's default).
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DEVHOST_CONN_MAX_AGE", "0"))
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 REST_FRAMEWORK = {
@@ -106,6 +108,7 @@ JWT_AUTH = {
     "JWT_ISSUERS": [{"ISSUER": "http://127.0.0.1:8000/oauth2", "AUDIENCE": "devhost", "SECRET_KEY": SECRET_KEY}],
     "JWT_PUBLIC_SIGNING_JWK_SET": None,
     "JWT_AUTH_COOKIE": "edx-jwt-cookie",
+    "JWT_AUTH_HEADER_PREFIX": "JWT",  # as in the LMS
 }
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
@@ -123,6 +126,13 @@ for _name in ("CREDLY_SANDBOX_API_BASE_URL", "CREDLY_SANDBOX_WEB_BASE_URL", "CRE
               "CREDLY_API_BASE_URL", "CREDLY_WEB_BASE_URL", "CREDLY_OAUTH_TOKEN_URL"):
     if os.environ.get(_name):
         globals()[_name] = os.environ[_name]
+# Numbers that end-to-end tests shorten for worker processes (see tests/integration/harness.py).
+for _name in ("CREDLY_REQUEST_TIMEOUT", "CREDLY_QUEUE_GRACE_PERIOD", "CREDLY_MAX_ATTEMPTS",
+              "CREDLY_RETRY_BACKOFF_MAX", "CREDLY_RATE_LIMIT_PAUSE"):
+    if os.environ.get(_name):
+        globals()[_name] = float(os.environ[_name]) if "." in os.environ[_name] else int(os.environ[_name])
+if os.environ.get("CREDLY_CELERY_QUEUE"):
+    CREDLY_CELERY_QUEUE = os.environ["CREDLY_CELERY_QUEUE"]
 
 LOGGING = {
     "version": 1,

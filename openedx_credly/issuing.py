@@ -13,6 +13,7 @@ Sending one queued badge to Credly, exactly once.
    5xx) first looks on Credly for the badge the failed attempt may have created.
 """
 import logging
+import random
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta, timezone as dt_timezone
@@ -87,7 +88,7 @@ def _locale():
 
 def issuer_earner_id(user_id):
     """Our stable id for the learner on Credly; it survives an email change."""
-    return f"{getattr(settings, 'CREDLY_ISSUER_EARNER_ID_PREFIX', 'openedx-user-')}{user_id}"
+    return f"{settings.CREDLY_ISSUER_EARNER_ID_PREFIX}{user_id}"
 
 
 def format_issued_at(moment):
@@ -200,6 +201,17 @@ def _pause(organization, retry_after):
     return until
 
 
+def _after_pause(until, now=None):
+    """
+    Seconds from now until a paused organization may be called again.
+
+    The pause end plus at most half a second of jitter: Credly's bucket refills while we
+    wait, and every second slept past the pause is capacity lost for good, so the wait is
+    not stretched by the (much longer) backoff of failed attempts.
+    """
+    return max(0.0, (until - (now or timezone.now())).total_seconds()) + random.uniform(0.05, 0.5)
+
+
 def _retry_delay(attempts):
     return get_exponential_backoff_interval(
         factor=2, retries=attempts, maximum=int(settings.CREDLY_RETRY_BACKOFF_MAX), full_jitter=True,
@@ -219,7 +231,11 @@ def _record_issued(badge, token, data):
         **{"state": IssuedBadge.STATE_PENDING, **credly_fields(data)},
     )
     if updated:
-        badge.refresh_from_db()
+        # What the update wrote, set in memory: a refresh would drop the user and template
+        # loaded with the badge and cost three queries per badge sent.
+        for field, value in {"state": IssuedBadge.STATE_PENDING, **credly_fields(data)}.items():
+            setattr(badge, field, value)
+        badge.claimed_until, badge.claim_token, badge.last_error, badge.next_attempt_at = None, "", "", None
         on_issued(badge)
     return Delivery("issued" if updated else "lost_claim")
 
@@ -243,7 +259,7 @@ def deliver(badge_id):
 
     blocked = organization.issuing_blocked_reason(now)
     if blocked == "rate_limited":
-        delay = (organization.issuing_paused_until - now).total_seconds() + _retry_delay(0)
+        delay = _after_pause(organization.issuing_paused_until, now)
         _release(badge.pk, token, next_attempt_at=now + timedelta(seconds=delay))
         return Delivery("paused", retry_in=delay)
     if blocked:
@@ -266,7 +282,7 @@ def deliver(badge_id):
         return _record_duplicate(client, badge, token)
     except CredlyRateLimitError as error:
         until = _pause(organization, error.retry_after)
-        delay = (until - timezone.now()).total_seconds() + _retry_delay(0)
+        delay = _after_pause(until)
         # A refused request created nothing: it does not count as an attempt.
         _release(badge.pk, token, attempts=F("attempts") - 1, next_attempt_at=timezone.now() + timedelta(seconds=delay))
         return Delivery("rate_limited", retry_in=delay)

@@ -508,15 +508,6 @@ def backfill_path(path, dry_run=False):
 # For the learner's panel
 # ---------------------------------------------------------------------------
 
-def path_names_for_badges(badges):
-    """``{badge id: path name}`` for the path badges among ``badges``: one query, none without path badges."""
-    path_ids = {badge.learning_path_id for badge in badges if badge.learning_path_id}
-    if not path_ids:
-        return {}
-    names = dict(LearningPath.objects.filter(pk__in=path_ids).values_list("pk", "name"))
-    return {badge.pk: names[badge.learning_path_id] for badge in badges if badge.learning_path_id in names}
-
-
 def progress_for_user(user):
     """
     The active paths ``user`` has started but not earned, for "2 of 3 courses".

@@ -40,6 +40,7 @@ class LearnerBadge:
     earned_at: datetime
     course_id: str
     course_name: str
+    learning_path_name: str
     accept_url: str
     badge_url: str
     template_id: str
@@ -47,6 +48,11 @@ class LearnerBadge:
     @property
     def is_pending(self):
         return self.state == IssuedBadge.STATE_PENDING
+
+    @property
+    def earned_for(self):
+        """What earned the badge, as the learner knows it: the learning path, else the course."""
+        return self.learning_path_name or self.course_name
 
     @property
     def action_url(self):
@@ -68,7 +74,7 @@ def learner_badges(user):
     rows = list(
         IssuedBadge.objects.filter(user=user, state__in=IssuedBadge.VISIBLE_STATES)
         .exclude(credly_badge_id="")
-        .select_related("template")
+        .select_related("template", "learning_path")
         .order_by("-earned_at", "-pk")
     )
     course_keys = {row.course_id for row in rows if row.course_id}
@@ -86,6 +92,7 @@ def learner_badges(user):
             earned_at=row.earned_at,
             course_id=course_id,
             course_name=course_names.get(course_id, "") if course_id else "",
+            learning_path_name=row.learning_path.name if row.learning_path_id else "",
             accept_url=safe_url(row.accept_url) if pending else "",
             badge_url=safe_url(row.badge_url),
             template_id=row.template.template_id,

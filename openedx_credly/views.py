@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
-from openedx_credly import panel
+from openedx_credly import learning_paths, panel
 
 TEMPLATE = "openedx_credly/profile_badges.html"
 _HOST = re.compile(r"^[a-z0-9.-]+(:\d{1,5})?$")
@@ -57,10 +57,12 @@ def profile_badges(request):
     """Render the learner's badges for the profile page's plugin slot."""
     learner = _learner_shown(request)
     badges = panel.learner_badges(learner) if learner else []
+    paths_in_progress = learning_paths.progress_for_user(learner) if badges else []
     origins = frame_origins()
     own_origin = f"{request.scheme}://{request.get_host()}".lower()
     response = render(request, TEMPLATE, {
         "badges": badges,
+        "paths_in_progress": paths_in_progress,
         "message_origins": [own_origin] + [origin for origin in origins if origin != own_origin],
     })
     response["Content-Security-Policy"] = " ".join(["frame-ancestors", "'self'", *origins])

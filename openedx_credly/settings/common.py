@@ -45,6 +45,12 @@ DEFAULTS = {
     # Account (made inactive, on first use) that the admin history names for automated changes,
     # such as a course's badge mirrored from Studio's Advanced Settings.
     "CREDLY_SYSTEM_USERNAME": "openedx_credly_system",
+    # Seconds the cached index of courses that belong to a learning path lives.
+    "CREDLY_LEARNING_PATH_INDEX_TIMEOUT": 300,
+    # Prefix of issuer_earner_id, our stable id of a learner on Credly (then the user id).
+    "CREDLY_ISSUER_EARNER_ID_PREFIX": "openedx-user-",
+    # Dotted path of the platform adapter class; None picks edx-platform's when it is there.
+    "CREDLY_PLATFORM_ADAPTER": None,
 }
 
 PERIODIC_TASKS = {

@@ -19,16 +19,33 @@ def achieve(user, course_key):
                                    email=user.email))
 
 
-def test_path_names_for_badges(learner, courses, path_template, template, course_key, django_assert_num_queries):
+def test_panel_shows_path_badge_with_path_name(client, learner, courses, path_template, template, course_key,
+                                                django_assert_num_queries):
     path = make_path(path_template, courses[:1], name="Data specialization")
-    path_badge = IssuedBadge.objects.create(user=learner, template=path_template, learning_path=path, earned_at=T0)
-    course_badge = IssuedBadge.objects.create(user=learner, template=template, course_id=course_key,
-                                              earned_at=dj_timezone.now())
-    with django_assert_num_queries(1):
-        names = learning_paths.path_names_for_badges([path_badge, course_badge])
-    assert names == {path_badge.pk: "Data specialization"}
-    with django_assert_num_queries(0):
-        assert learning_paths.path_names_for_badges([course_badge]) == {}
+    IssuedBadge.objects.create(user=learner, template=path_template, learning_path=path, earned_at=T0,
+                               state="pending", credly_badge_id="path-badge",
+                               accept_url="https://credly.test/accept/path-badge")
+    IssuedBadge.objects.create(user=learner, template=template, course_id=course_key, earned_at=dj_timezone.now(),
+                               state="accepted", credly_badge_id="course-badge",
+                               badge_url="https://credly.test/badges/course-badge")
+    client.force_login(learner)
+    items = {item["id"]: item for item in client.get("/api/credly/v1/badges/").json()["results"]}
+    assert items["path-badge"]["learning_path_name"] == "Data specialization"
+    assert items["course-badge"]["learning_path_name"] == ""
+    page = client.get("/credly/profile/badges/").content.decode()
+    assert "Data specialization" in page
+
+
+def test_panel_shows_progress_toward_paths(client, learner, courses, path_template, template, course_key):
+    make_path(path_template, courses, rule=LearningPath.RULE_ALL, name="Cloud track")
+    achieve(learner, courses[0])
+    IssuedBadge.objects.create(user=learner, template=template, course_id=course_key, earned_at=dj_timezone.now(),
+                               state="accepted", credly_badge_id="course-badge",
+                               badge_url="https://credly.test/badges/course-badge")
+    client.force_login(learner)
+    page = client.get("/credly/profile/badges/").content.decode()
+    assert "Cloud track" in page
+    assert "1 of 3 courses" in page
 
 
 def test_progress_for_user(learner, courses, path_template, template):
