@@ -40,8 +40,8 @@ pii_check: $(STAMP) ## every model has a PII annotation
 	DJANGO_SETTINGS_MODULE=test_settings $(BIN)/code_annotations django_find_annotations \
 		--config_file .pii_annotations.yml --lint --report --coverage
 
-extract_translations: $(STAMP) ## collect the strings to translate into conf/locale/en/LC_MESSAGES
-	cd openedx_credly && ../$(BIN)/django-admin makemessages -l en -d django --ignore "tests/*"
+extract_translations: $(STAMP) ## collect the strings to translate into openedx_credly/conf/locale/*/LC_MESSAGES
+	cd openedx_credly && ../$(BIN)/django-admin makemessages -l en -l fr -d django --ignore "tests/*"
 
 compile_translations: $(STAMP) ## compile the .po files
 	cd openedx_credly && ../$(BIN)/django-admin compilemessages
