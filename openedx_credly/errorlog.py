@@ -96,3 +96,16 @@ def sync_failed(organization, reason):
             "name": organization.name, "reason": reason,
         },
     )
+
+
+def credential_expiring(organization, expires_at):
+    """The organization's authorization token expires soon: warn before badges start failing."""
+    return record(
+        organization,
+        CredlyErrorLog.KIND_CREDENTIAL_EXPIRING,
+        _("Credentials expire soon"),
+        _(
+            "The Credly authorization token of %(name)s expires on %(when)s UTC. Create a new token on Credly "
+            "and enter it in the admin before then, or badges will wait from that day on."
+        ) % {"name": organization.name, "when": expires_at.astimezone(dt_timezone.utc).strftime("%Y-%m-%d %H:%M")},
+    )

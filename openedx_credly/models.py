@@ -256,6 +256,7 @@ class CredlyErrorLog(models.Model):
     """
 
     KIND_CONNECTION_EXPIRED = "connection_expired"
+    KIND_CREDENTIAL_EXPIRING = "credential_expiring"
     KIND_PERMISSION_DENIED = "permission_denied"
     KIND_ISSUANCE_FAILED = "issuance_failed"
     KIND_RATE_LIMITED = "rate_limited"
@@ -266,6 +267,7 @@ class CredlyErrorLog(models.Model):
     KIND_CONFIGURATION = "configuration"
     KIND_CHOICES = [
         (KIND_CONNECTION_EXPIRED, _("Connection expired")),
+        (KIND_CREDENTIAL_EXPIRING, _("Credentials expire soon")),
         (KIND_PERMISSION_DENIED, _("Permission denied")),
         (KIND_ISSUANCE_FAILED, _("Badge issuance failed")),
         (KIND_RATE_LIMITED, _("Rate limit reached")),

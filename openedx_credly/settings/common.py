@@ -26,6 +26,8 @@ DEFAULTS = {
     "CREDLY_RATE_LIMIT_PAUSE": 60,
     # A queued badge untouched this long (seconds) is sent to the queue again.
     "CREDLY_QUEUE_GRACE_PERIOD": 300,
+    # Days before an authorization token expires when the error log starts warning.
+    "CREDLY_TOKEN_EXPIRY_WARNING_DAYS": 14,
     # Fernet keys (newest first) for secrets at rest; empty derives one from SECRET_KEY.
     "CREDLY_ENCRYPTION_KEYS": [],
     # Ask Credly not to email the learner when a badge is issued.
