@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from openedx_credly import errorlog, learning_paths
@@ -142,16 +141,6 @@ def _record_course_badges(achievement, mappings):
 
 def schedule_sending(badge_ids):
     """Enqueue the sending task for each badge once the current transaction commits."""
-    if not badge_ids:
-        return
     from openedx_credly import tasks  # pylint: disable=import-outside-toplevel
 
-    def enqueue():
-        for badge_id in badge_ids:
-            try:
-                tasks.issue_badge.apply_async(args=[badge_id], **tasks.routing())
-            except Exception:  # pylint: disable=broad-except
-                # The broker is unreachable: the row stays queued and process_queue sends it later.
-                log.exception("Could not enqueue Credly badge %s; it will be picked up by process_queue.", badge_id)
-
-    transaction.on_commit(enqueue)
+    tasks.enqueue_after_commit(tasks.issue_badge, badge_ids)

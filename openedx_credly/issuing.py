@@ -212,7 +212,8 @@ def _after_pause(until, now=None):
     return max(0.0, (until - (now or timezone.now())).total_seconds()) + random.uniform(0.05, 0.5)
 
 
-def _retry_delay(attempts):
+def retry_delay(attempts):
+    """Seconds before try ``attempts + 1``: exponential backoff with full jitter, capped."""
     return get_exponential_backoff_interval(
         factor=2, retries=attempts, maximum=int(settings.CREDLY_RETRY_BACKOFF_MAX), full_jitter=True,
     ) + 1
@@ -319,7 +320,7 @@ def _transient(badge, token, error):
     if badge.attempts >= int(settings.CREDLY_MAX_ATTEMPTS):
         return _fail(badge, token, _("%(reason)s Gave up after %(attempts)s attempts.") % {
             "reason": reason, "attempts": badge.attempts})
-    delay = _retry_delay(badge.attempts)
+    delay = retry_delay(badge.attempts)
     _release(badge.pk, token, last_error=reason, next_attempt_at=timezone.now() + timedelta(seconds=delay))
     log.info("Credly badge %s: attempt %s failed (%s); retrying in %.0f s.", badge.pk, badge.attempts, reason, delay)
     return Delivery("retry", retry_in=delay)

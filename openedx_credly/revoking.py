@@ -8,11 +8,8 @@ Credly, retries Credly trouble with backoff, and hides the badge from the learne
 panel once Credly confirms. A badge that never reached Credly is simply never sent.
 """
 import logging
-from dataclasses import dataclass
 
-from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,20 +24,13 @@ from openedx_credly.credly import (
     CredlyTransientError,
     CredlyValidationError,
 )
+from openedx_credly.issuing import Delivery, retry_delay
 from openedx_credly.models import CredlyErrorLog, IssuedBadge
 
 log = logging.getLogger(__name__)
 
 # A badge being sent by a worker right now is revoked once the worker is done.
 BUSY_RETRY_SECONDS = 60
-
-
-@dataclass(frozen=True)
-class Revocation:
-    """What became of one attempt: ``retry_in`` seconds, or None when nothing is left to do."""
-
-    outcome: str
-    retry_in: float = None
 
 
 def certificate_revoked_reason():
@@ -73,24 +63,9 @@ def revoke_for_certificate(user_id, course_key, metadata):  # pylint: disable=un
 
 def schedule_revocation(badge_ids):
     """Enqueue ``tasks.revoke_badge`` for each badge once the current transaction commits."""
-    if not badge_ids:
-        return
     from openedx_credly import tasks  # pylint: disable=import-outside-toplevel
 
-    def enqueue():
-        for badge_id in badge_ids:
-            try:
-                tasks.revoke_badge.apply_async(args=[badge_id], **tasks.routing())
-            except Exception:  # pylint: disable=broad-except
-                log.exception("Could not enqueue the revocation of Credly badge %s.", badge_id)
-
-    transaction.on_commit(enqueue)
-
-
-def _backoff(attempt):
-    return get_exponential_backoff_interval(
-        factor=2, retries=attempt, maximum=int(settings.CREDLY_RETRY_BACKOFF_MAX), full_jitter=True,
-    ) + 1
+    tasks.enqueue_after_commit(tasks.revoke_badge, badge_ids)
 
 
 def revoke(badge_id, attempt=0):
@@ -98,7 +73,7 @@ def revoke(badge_id, attempt=0):
     now = timezone.now()
     badge = IssuedBadge.objects.select_related("template__organization", "user").filter(pk=badge_id).first()
     if badge is None or badge.state in (IssuedBadge.STATE_REVOKED, IssuedBadge.STATE_REJECTED):
-        return Revocation("nothing_to_do")
+        return Delivery("nothing_to_do")
     reason = certificate_revoked_reason()
 
     if badge.state in (IssuedBadge.STATE_QUEUED, IssuedBadge.STATE_FAILED) or not badge.credly_badge_id:
@@ -107,28 +82,28 @@ def revoke(badge_id, attempt=0):
         ).update(state=IssuedBadge.STATE_REVOKED, next_attempt_at=None, last_error=reason,
                  state_updated_at=now, modified=now)
         # Never announced as awarded, so there is no BADGE_REVOKED to send either.
-        return Revocation("never_sent") if stopped else Revocation("busy", retry_in=BUSY_RETRY_SECONDS)
+        return Delivery("never_sent") if stopped else Delivery("busy", retry_in=BUSY_RETRY_SECONDS)
 
     organization = badge.template.organization
     try:
         data = client_for(organization).revoke_badge(badge.credly_badge_id, reason=reason)
     except CredlyNotFoundError:
         refresh.mark_gone(badge, _("Credly no longer has this badge."))
-        return Revocation("gone")
+        return Delivery("gone")
     except CredlyValidationError as error:
         if "already" in (error.message or "").lower():
             refresh.mark_gone(badge, reason)
-            return Revocation("already_revoked")
+            return Delivery("already_revoked")
         _log_failure(badge, error.message)
-        return Revocation("failed")
+        return Delivery("failed")
     except CredlyRateLimitError as error:
         seconds = error.retry_after if error.retry_after is not None else settings.CREDLY_RATE_LIMIT_PAUSE
-        return Revocation("rate_limited", retry_in=max(1.0, float(seconds)) + _backoff(0))
+        return Delivery("rate_limited", retry_in=max(1.0, float(seconds)) + retry_delay(0))
     except (CredlyCredentialError, CredlyTransientError, CredlyError) as error:
         log.info("Revoking Credly badge %s failed (%s); retrying.", badge.pk, error.message or error.__class__.__name__)
-        return Revocation("retry", retry_in=_backoff(attempt))
+        return Delivery("retry", retry_in=retry_delay(attempt))
     refresh.apply_credly_badge(badge, {**data, "state": IssuedBadge.STATE_REVOKED})
-    return Revocation("revoked")
+    return Delivery("revoked")
 
 
 def _log_failure(badge, message):

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -62,6 +63,28 @@ def due_badges(now=None, limit=SWEEP_BATCH):
         .order_by("next_attempt_at", "id")
         .values_list("id", flat=True)[:limit]
     )
+
+
+def enqueue_after_commit(task, badge_ids):
+    """
+    Enqueue ``task`` for each badge once the current transaction commits.
+
+    A broker that cannot be reached is logged, never raised: the rows stay as they
+    are, and the periodic tasks pick them up.
+    """
+    badge_ids = list(badge_ids)
+    if not badge_ids:
+        return
+
+    def send():
+        for badge_id in badge_ids:
+            try:
+                task.apply_async(args=[badge_id], **routing())
+            except Exception:  # pylint: disable=broad-except
+                log.exception("Could not enqueue %s for Credly badge %s; a periodic task will pick it up.",
+                              task.name, badge_id)
+
+    transaction.on_commit(send)
 
 
 def enqueue(badge_ids):
