@@ -26,6 +26,9 @@ test: $(STAMP) ## run the whole test suite (integration tests skip without Redis
 test-unit: $(STAMP) ## run the tests that need no external service
 	$(BIN)/python -m pytest -m "not integration and not browser" $(PYTEST_ARGS)
 
+test-integration: $(STAMP) ## run the end-to-end tests: Redis broker, real Celery workers, SQLite file and MariaDB
+	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
+
 demo: $(STAMP) ## run the demo: fake Credly, a learner passes, a badge is issued; serves the admin (DEMO_ARGS=--no-serve to exit)
 	$(BIN)/python -m demo $(DEMO_ARGS)
 
