@@ -57,6 +57,8 @@ COURSES = (
     DemoCourse("course-v1:DemoX+PY101+2026", "Python Fundamentals", "Python Fundamentals", "passing"),
     DemoCourse("course-v1:DemoX+DATA201+2026", "Data Analysis with Python", "Data Analysis Capstone", "certificate"),
 )
+# A learning path over both courses (each with its own trigger), awarding a badge of its own.
+PATH_NAME, PATH_TEMPLATE_NAME = "Python for Data", "Python Data Specialist"
 
 
 @dataclass
@@ -73,7 +75,8 @@ class Demo:
     learner: object = None
     organization: object = None
     templates: dict = field(default_factory=dict)  # name -> BadgeTemplate
-    badges: list = field(default_factory=list)  # IssuedBadge rows, in course order
+    badges: list = field(default_factory=list)  # IssuedBadge rows, in course order, then the path's
+    path: object = None  # LearningPath
 
     @property
     def site_url(self) -> str:
@@ -208,7 +211,7 @@ def sync_templates(demo: Demo) -> None:
     active = sorted(name for name, t in demo.templates.items() if t.state == BadgeTemplate.STATE_ACTIVE)
     demo.out.say(_("%(count)s active templates read from Credly (every page): %(names)s. The archived one is left out.")
                  % {"count": result[0], "names": ", ".join(active)})
-    missing = [c.template_name for c in COURSES if c.template_name not in active]
+    missing = [name for name in [c.template_name for c in COURSES] + [PATH_TEMPLATE_NAME] if name not in active]
     if missing:
         raise DemoFailure(_("These templates did not arrive from Credly: %(names)s.") % {"names": ", ".join(missing)})
 
@@ -229,6 +232,22 @@ def map_courses(demo: Demo) -> None:
             when = _("when the learner earns a certificate")
         demo.out.say(_('%(course)s awards "%(template)s" %(when)s.') % {
             "course": course.name, "template": course.template_name, "when": when})
+
+
+def create_learning_path(demo: Demo) -> None:
+    from opaque_keys.edx.keys import CourseKey  # pylint: disable=import-outside-toplevel
+
+    from openedx_credly.models import LearningPath, LearningPathCourse  # pylint: disable=import-outside-toplevel
+
+    demo.path = LearningPath.objects.create(
+        name=PATH_NAME, template=demo.templates[PATH_TEMPLATE_NAME], rule=LearningPath.RULE_ALL, created_by=demo.admin,
+    )
+    for course in COURSES:
+        LearningPathCourse.objects.create(path=demo.path, course_id=CourseKey.from_string(course.key),
+                                          trigger=course.trigger)
+    demo.out.say(_('The learning path "%(path)s" awards "%(template)s" to learners who complete both courses '
+                   '(passing the first, a certificate in the second).')
+                 % {"path": PATH_NAME, "template": PATH_TEMPLATE_NAME})
 
 
 def learner_earns(demo: Demo) -> None:
@@ -281,7 +300,7 @@ def issue_badges(demo: Demo) -> None:
     deadline = time.monotonic() + (WORKER_WAIT_SECONDS if demo.uses_worker else 5)
     while True:
         rows = list(IssuedBadge.objects.filter(user=demo.learner).select_related("template").order_by("id"))
-        if len(rows) >= len(COURSES) and all(row.state != IssuedBadge.STATE_QUEUED for row in rows):
+        if len(rows) >= len(COURSES) + 1 and all(row.state != IssuedBadge.STATE_QUEUED for row in rows):
             break
         if demo.worker is not None and demo.worker.poll() is not None:
             raise DemoFailure(_("The Celery worker stopped (exit code %(code)s). Its last lines:\n%(log)s")
@@ -305,8 +324,11 @@ def issue_badges(demo: Demo) -> None:
     demo.badges = rows
     names = {c.key: c.name for c in COURSES}
     for row in rows:
-        demo.out.say(_("%(learner)s earned a badge for %(course)s:") % {
-            "learner": LEARNER_NAME, "course": names.get(str(row.course_id), str(row.course_id))})
+        if row.learning_path_id:
+            earned_for = _('the learning path "%(path)s"') % {"path": PATH_NAME}
+        else:
+            earned_for = names.get(str(row.course_id), str(row.course_id))
+        demo.out.say(_("%(learner)s earned a badge for %(course)s:") % {"learner": LEARNER_NAME, "course": earned_for})
         demo.out.field(_("badge template"), row.template.name)
         demo.out.field(_("Credly badge id"), row.credly_badge_id)
         demo.out.field(_("state"), _("%(state)s (waiting for the learner to accept it on Credly)") % {
@@ -334,7 +356,7 @@ def learner_accepts(demo: Demo) -> None:
         raise DemoFailure(_("After the refresh from Credly the badge is still %(state)s, not accepted (%(stats)s).")
                           % {"state": badge.state, "stats": dict(stats)})
     demo.out.say(_("The refresh from Credly read %(count)s pending badge(s): that one is now %(state)s; "
-                   "the other stays pending for you to accept.") % {"count": sum(stats.values()), "state": badge.state})
+                   "the others stay pending for you to accept.") % {"count": sum(stats.values()), "state": badge.state})
 
 
 def show_where_to_look(demo: Demo) -> None:
@@ -363,6 +385,7 @@ STEPS = [
     (_("Connect Credly"), connect_organization),
     (_("Badge templates"), sync_templates),
     (_("Course badges"), map_courses),
+    (_("Learning path"), create_learning_path),
     (_("The learner's achievements"), learner_earns),
     (_("Badges issued"), issue_badges),
     (_("Accepted on Credly"), learner_accepts),

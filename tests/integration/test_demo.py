@@ -25,9 +25,10 @@ def assert_demo_succeeded(result):
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "Traceback" not in output
-    assert "OK  Demo finished: 2 badges issued" in result.stdout
+    assert "OK  Demo finished: 3 badges issued" in result.stdout
     badge_ids = re.findall(rf"Credly badge id:\s+({UUID})", result.stdout)
-    assert len(set(badge_ids)) == 2, result.stdout
+    assert len(set(badge_ids)) == 3, result.stdout  # two courses, and the learning path over both
+    assert 'earned a badge for the learning path "Python for Data"' in result.stdout
     assert re.search(rf"accept URL:\s+http://127\.0\.0\.1:\d+/earner/badges/{badge_ids[0]}/accept", result.stdout)
     assert "that one is now accepted" in result.stdout
     assert "admin / demo-admin" in result.stdout and "ada / demo-learner" in result.stdout
