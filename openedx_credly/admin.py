@@ -24,6 +24,7 @@ from openedx_credly.models import (
     CredlyErrorLog,
     CredlyOrganization,
     IssuedBadge,
+    LearningPath,
     WebhookEvent,
 )
 
@@ -39,8 +40,8 @@ class CredlyOrganizationAdmin(admin.ModelAdmin):
     """Connect Credly organizations; secrets are write-only."""
 
     form = CredlyOrganizationForm
-    list_display = ("name", "organization_id", "use_sandbox", "is_active", "status", "template_count",
-                    "templates_synced_at", "remove_link")
+    list_display = ("name", "organization_id", "instance", "status", "template_count", "templates_synced_at",
+                    "remove_link")
     list_filter = ("use_sandbox", "is_active")
     search_fields = ("name", "organization_id")
     actions = ["sync_templates_action"]
@@ -53,6 +54,10 @@ class CredlyOrganizationAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_template_count=Count("templates", filter=Q(
             templates__state=BadgeTemplate.STATE_ACTIVE)))
+
+    @admin.display(description=_("Credly"), ordering="use_sandbox")
+    def instance(self, obj):
+        return _("Sandbox") if obj.use_sandbox else _("Production")
 
     @admin.display(description=_("status"))
     def status(self, obj):
@@ -109,6 +114,7 @@ class CredlyOrganizationAdmin(admin.ModelAdmin):
             "mappings": CourseBadgeTemplate.objects.filter(template__organization=organization).count(),
             "badges": IssuedBadge.objects.filter(template__organization=organization).count(),
             "errors": organization.error_log.count(),
+            "learning_paths": LearningPath.objects.filter(template__organization=organization).count(),
         }
         if request.method == "POST":
             name = organization.name

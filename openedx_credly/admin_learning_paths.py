@@ -22,7 +22,7 @@ class LearningPathForm(forms.ModelForm):
     # Every template is offered so that choosing an archived one gets a clear message,
     # rather than "select a valid choice".
     template = TemplateChoiceField(
-        queryset=BadgeTemplate.objects.select_related("organization"), label=_("badge template"),
+        queryset=BadgeTemplate.objects.select_related("organization"), label=_("Badge template"),
     )
 
     class Meta:
@@ -52,7 +52,7 @@ class LearningPathCourseForm(forms.ModelForm):
     """One course of the path: an opaque-keys course id the platform knows."""
 
     course_id = forms.CharField(
-        label=_("course ID"), max_length=255,
+        label=_("course ID"), max_length=255, widget=forms.TextInput(attrs={"size": 45}),
         help_text=_("For example course-v1:Organization+Course+Run."),
     )
 

@@ -157,7 +157,7 @@ class CourseBadgeTemplateForm(forms.ModelForm):
         queryset=BadgeTemplate.objects.filter(
             state=BadgeTemplate.STATE_ACTIVE, organization__is_active=True,
         ).select_related("organization"),
-        label=_("badge template"),
+        label=_("Badge template"),
     )
 
     class Meta:
