@@ -37,7 +37,8 @@ def parse_notification(raw):
     """``(organization_id, event_id, event_type)`` from a notification body, or raise ``ValueError``."""
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        # RecursionError: a few kilobytes of "[[[[..." nest deeper than the parser goes.
         raise ValueError("The body is not JSON.") from error
     if not isinstance(data, dict):
         raise ValueError("The body must be a JSON object.")
