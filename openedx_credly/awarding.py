@@ -36,7 +36,12 @@ class Achievement:
 
 
 def active_mappings(course_key, trigger):
-    """The course's mappings for ``trigger`` whose template can issue now: one indexed query."""
+    """
+    The course's mappings for ``trigger`` whose template can issue now: one indexed query.
+
+    The organization is joined to filter, not loaded: loading it would decrypt its
+    secrets on every platform event, and only the rare error path needs it.
+    """
     return list(
         CourseBadgeTemplate.objects.filter(
             course_id=course_key,
@@ -44,7 +49,7 @@ def active_mappings(course_key, trigger):
             is_active=True,
             template__state=BadgeTemplate.STATE_ACTIVE,
             template__organization__is_active=True,
-        ).select_related("template__organization")
+        ).select_related("template")
     )
 
 

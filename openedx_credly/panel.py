@@ -3,8 +3,8 @@ What a learner's "Badges Earned" shows, read from our own tables only.
 
 The JSON API (``api/v1/badges.py``) and the framed profile page (``views.py``) both
 come here. Rendering never calls Credly and costs the same number of queries
-whatever the number of badges: one for the badges with their templates, one
-``get_course_names`` call for every course at once. Badges the learner earned
+whatever the number of badges: a count, one query for a page of badges with their
+templates, and one ``get_course_names`` call for the page's courses. Badges the learner earned
 before the plugin was installed are imported by a Celery task that the first view
 enqueues (``schedule_first_view_import``), never inline.
 """
@@ -69,13 +69,39 @@ def safe_url(url):
     return url if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
-def learner_badges(user):
-    """The learner's pending and accepted badges, newest first."""
+@dataclass(frozen=True)
+class BadgePage:
+    """One page of a learner's badges, newest first."""
+
+    badges: list
+    count: int  # all the learner's visible badges
+    number: int
+    size: int
+
+    @property
+    def has_next(self):
+        return self.number * self.size < self.count
+
+    @property
+    def has_previous(self):
+        return self.number > 1
+
+
+def learner_badges(user, page=1, page_size=None):
+    """
+    A page of the learner's pending and accepted badges, newest first.
+
+    Three queries whatever the number of badges (count, page, course names), and the
+    rendering cost is that of one page, so a learner with a thousand badges costs what
+    a learner with a page of them does.
+    """
+    size = max(1, int(page_size or settings.CREDLY_BADGES_PAGE_SIZE))
+    number = max(1, int(page))
+    visible = IssuedBadge.objects.filter(user=user, state__in=IssuedBadge.VISIBLE_STATES).exclude(credly_badge_id="")
+    count = visible.count()
     rows = list(
-        IssuedBadge.objects.filter(user=user, state__in=IssuedBadge.VISIBLE_STATES)
-        .exclude(credly_badge_id="")
-        .select_related("template", "learning_path")
-        .order_by("-earned_at", "-pk")
+        visible.select_related("template", "learning_path")
+        .order_by("-earned_at", "-pk")[(number - 1) * size:number * size]
     )
     course_keys = {row.course_id for row in rows if row.course_id}
     course_names = get_platform().get_course_names(course_keys) if course_keys else {}
@@ -97,7 +123,7 @@ def learner_badges(user):
             badge_url=safe_url(row.badge_url),
             template_id=row.template.template_id,
         ))
-    return badges
+    return BadgePage(badges=badges, count=count, number=number, size=size)
 
 
 def schedule_first_view_import(user):

@@ -56,12 +56,19 @@ def _learner_shown(request):
 def profile_badges(request):
     """Render the learner's badges for the profile page's plugin slot."""
     learner = _learner_shown(request)
-    badges = panel.learner_badges(learner) if learner else []
+    try:
+        number = max(1, int(request.GET.get("page", 1)))
+    except ValueError:
+        number = 1
+    page = panel.learner_badges(learner, page=number) if learner else None
+    badges = page.badges if page else []
     paths_in_progress = learning_paths.progress_for_user(learner) if badges else []
     origins = frame_origins()
     own_origin = f"{request.scheme}://{request.get_host()}".lower()
     response = render(request, TEMPLATE, {
         "badges": badges,
+        "page": page,
+        "username": request.GET.get("username", ""),
         "paths_in_progress": paths_in_progress,
         "message_origins": [own_origin] + [origin for origin in origins if origin != own_origin],
     })

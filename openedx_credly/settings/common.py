@@ -32,6 +32,8 @@ DEFAULTS = {
     "CREDLY_ENCRYPTION_KEYS": [],
     # Ask Credly not to email the learner when a badge is issued.
     "CREDLY_SUPPRESS_BADGE_NOTIFICATION_EMAIL": False,
+    # Badges per page of the learner's panel and of the badges API (which takes ?page_size= up to 100).
+    "CREDLY_BADGES_PAGE_SIZE": 12,
     # Origins allowed to frame the learner's badge panel (the profile MFE).
     "CREDLY_PROFILE_FRAME_ANCESTORS": [],
     # Import a learner's earlier Credly badges (matched by email) on their first panel view, in a task.

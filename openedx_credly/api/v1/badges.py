@@ -6,10 +6,14 @@ from edx_rest_framework_extensions.auth.session.authentication import SessionAut
 from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from openedx_credly import panel
 from openedx_credly.api.v1.serializers import LearnerBadgeSerializer
+
+
+MAX_PAGE_SIZE = 100
 
 
 def error_response(status_code, developer_message, user_message=None):
@@ -24,7 +28,8 @@ class LearnerBadgesView(APIView):
     """
     The learner's pending and accepted Credly badges (revoked and rejected ones are not listed).
 
-    ``?username=`` asks for another learner's badges; only global staff may.
+    ``?username=`` asks for another learner's badges; only global staff may. Paged
+    (``?page=``, ``?page_size=`` up to 100; ``next``/``previous`` link the pages).
     Never calls Credly: the answer comes from the plugin's own tables.
     """
 
@@ -53,9 +58,23 @@ class LearnerBadgesView(APIView):
                 return error_response(status.HTTP_404_NOT_FOUND, f"No user named {username!r}.")
         else:
             panel.schedule_first_view_import(requester)
-        badges = panel.learner_badges(learner)
+        try:
+            number = int(request.query_params.get("page", 1))
+            size = int(request.query_params.get("page_size", 0)) or None
+        except ValueError:
+            return error_response(status.HTTP_400_BAD_REQUEST, "page and page_size must be whole numbers.")
+        if number < 1 or (size is not None and not 1 <= size <= MAX_PAGE_SIZE):
+            return error_response(status.HTTP_400_BAD_REQUEST,
+                                  f"page starts at 1; page_size is between 1 and {MAX_PAGE_SIZE}.")
+        page = panel.learner_badges(learner, page=number, page_size=size)
         return Response({
             "username": learner.username,
-            "count": len(badges),
-            "results": LearnerBadgeSerializer(badges, many=True).data,
+            "count": page.count,
+            "next": self._page_url(request, page.number + 1) if page.has_next else None,
+            "previous": self._page_url(request, page.number - 1) if page.has_previous else None,
+            "results": LearnerBadgeSerializer(page.badges, many=True).data,
         })
+
+    @staticmethod
+    def _page_url(request, number):
+        return replace_query_param(request.build_absolute_uri(), "page", number)
