@@ -61,11 +61,16 @@ def claim_lease():
 
 
 def claim(badge_id, now):
-    """Take the row for this worker; returns the claim token, or None if it is not ours to send."""
+    """
+    Take the row for this worker, counting the attempt; returns the claim token, or None
+    if it is not ours to send. An attempt that ends without asking Credly gives the
+    count back when it releases the row.
+    """
     token = uuid.uuid4().hex
     claimed = IssuedBadge.objects.filter(
         Q(claimed_until__isnull=True) | Q(claimed_until__lt=now), pk=badge_id, state=IssuedBadge.STATE_QUEUED,
-    ).update(claimed_until=now + claim_lease(), claim_token=token, last_attempt_at=now, modified=now)
+    ).update(claimed_until=now + claim_lease(), claim_token=token, last_attempt_at=now, modified=now,
+             attempts=F("attempts") + 1)
     return token if claimed else None
 
 
@@ -261,17 +266,16 @@ def deliver(badge_id):
     blocked = organization.issuing_blocked_reason(now)
     if blocked == "rate_limited":
         delay = _after_pause(organization.issuing_paused_until, now)
-        _release(badge.pk, token, next_attempt_at=now + timedelta(seconds=delay))
+        _release(badge.pk, token, attempts=F("attempts") - 1, next_attempt_at=now + timedelta(seconds=delay))
         return Delivery("paused", retry_in=delay)
     if blocked:
         # Waits, still queued, until the organization is reconnected or reactivated.
-        _release(badge.pk, token, next_attempt_at=None)
+        _release(badge.pk, token, attempts=F("attempts") - 1, next_attempt_at=None)
         return Delivery("waiting_for_operator")
 
     client = client_for(organization)
-    previous_attempt_unclear = badge.attempts > 0 and badge.template.allow_duplicate_badges
-    _owned(badge.pk, token).update(attempts=F("attempts") + 1)
-    badge.attempts += 1
+    # The claim counted this attempt: more than one means an earlier one may have reached Credly.
+    previous_attempt_unclear = badge.attempts > 1 and badge.template.allow_duplicate_badges
     try:
         if previous_attempt_unclear:
             existing = find_existing(client, badge)
