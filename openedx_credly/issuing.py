@@ -38,7 +38,7 @@ from openedx_credly.credly import (
     CredlyTransientError,
     CredlyValidationError,
 )
-from openedx_credly.models import CredlyOrganization, IssuedBadge
+from openedx_credly.models import CredlyErrorLog, CredlyOrganization, IssuedBadge
 from openedx_credly.platform import get_platform
 
 log = logging.getLogger(__name__)
@@ -190,8 +190,12 @@ def _connection_lost(organization, error):
             errorlog.permission_denied(organization, _waiting_count(organization))
 
 
+# A sustained rate limit pauses issuing again and again: the error log says so once in this long.
+RATE_LIMIT_LOG_INTERVAL = timedelta(minutes=15)
+
+
 def _pause(organization, retry_after):
-    """Pause the organization's issuing after a 429; log only the first of a burst."""
+    """Pause the organization's issuing after a 429; log the first pause of a busy stretch only."""
     seconds = retry_after if retry_after is not None else settings.CREDLY_RATE_LIMIT_PAUSE
     now = timezone.now()
     until = now + timedelta(seconds=max(1.0, float(seconds)))
@@ -201,7 +205,9 @@ def _pause(organization, retry_after):
     if not first:
         CredlyOrganization.objects.filter(pk=organization.pk, issuing_paused_until__lt=until).update(
             issuing_paused_until=until)
-    else:
+    elif not organization.error_log.filter(
+        kind=CredlyErrorLog.KIND_RATE_LIMITED, created__gt=now - RATE_LIMIT_LOG_INTERVAL,
+    ).exists():
         errorlog.rate_limited(organization, until)
     return until
 

@@ -334,3 +334,14 @@ def test_reconnect_resumes_waiting_badges(credly_api, mapping, learner, course_k
     organization.save()
     assert tasks.resume_organization(organization.pk) == 1
     assert IssuedBadge.objects.get().state == IssuedBadge.STATE_PENDING
+
+
+def test_sustained_rate_limit_is_logged_once(credly_api, mapping, course_key, capture, db):
+    """Pause after pause in a busy stretch: the error log says it once, not every time."""
+    credly_api.add(responses.POST, BADGES_URL, json={"data": {"message": "slow down"}}, status=429,
+                   headers={"Retry-After": "1"})
+    for index in range(3):
+        earn(make_learner(username=f"r{index}", email=f"r{index}@example.com"), course_key, capture)
+        CredlyOrganization.objects.update(issuing_paused_until=None)  # the pause ran out
+    assert CredlyErrorLog.objects.filter(kind=CredlyErrorLog.KIND_RATE_LIMITED).count() == 1
+    assert len(credly_api.calls) == 3
