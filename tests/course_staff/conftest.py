@@ -57,3 +57,24 @@ def draft_template(organization):
 def course_row(db, course_key):
     """The course as the stand-in platform knows it (name, Other Course Settings)."""
     return standin.Course.objects.create(course_id=course_key, display_name="Credly 101")
+
+
+def pytest_collection_modifyitems(config, items):
+    """
+    The threaded race needs a database that several connections really share; on the
+    in-memory SQLite of a plain run it is deselected (not skipped), since
+    ``test_concurrent_posts_in_a_child_run`` runs it in child pytests that have one.
+    """
+    from django.conf import settings  # pylint: disable=import-outside-toplevel
+
+    database = settings.DATABASES["default"]
+    shared = database["ENGINE"].endswith("mysql") or (
+        database["ENGINE"].endswith("sqlite3")
+        and database.get("OPTIONS", {}).get("transaction_mode") == "IMMEDIATE"
+    )
+    if shared:
+        return
+    race = [item for item in items if item.name == "test_concurrent_posts_make_one_row"]
+    if race:
+        config.hook.pytest_deselected(items=race)
+        items[:] = [item for item in items if item not in race]
