@@ -8,11 +8,9 @@ child pytest on MariaDB). Tests that use workers are marked
 ``django_db(transaction=True)``: their rows are committed, as in production.
 """
 import os
-import tempfile
 import uuid
 
 import pytest
-from django.conf import settings as django_settings
 from django.db import connections
 
 from tests.conftest import ORG_ID, TEMPLATE_ID, TOKEN, require_service
@@ -22,25 +20,7 @@ from tests.integration import harness
 REDIS_DB = int(os.environ.get("CREDLY_TEST_REDIS_DB", "13"))
 
 
-def _use_sqlite_file_for_tests():
-    """
-    Make pytest-django's SQLite test database a file that worker processes can open.
-
-    This module is imported while tests are collected, before any test database exists,
-    so changing the TEST name here is in time; it applies to the whole session.
-    ``DEVHOST_SQLITE_TEST_PATH`` (read by test_settings.py) chooses the file instead.
-    """
-    for databases in (django_settings.DATABASES, connections.settings):
-        database = databases["default"]
-        if not database["ENGINE"].endswith("sqlite3"):
-            return
-        test = database.setdefault("TEST", {})
-        name = str(test.get("NAME") or "")
-        if not name or "memory" in name:
-            test["NAME"] = os.path.join(tempfile.gettempdir(), f"openedx_credly_it_{os.getpid()}.sqlite3")
-
-
-_use_sqlite_file_for_tests()
+harness.use_sqlite_file_for_tests()
 
 
 @pytest.fixture(scope="session")

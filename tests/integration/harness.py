@@ -435,5 +435,29 @@ def free_port() -> int:
 
 __all__ = [
     "CeleryWorker", "RedisBroker", "WorkerPool", "credly_environment", "database_environment", "free_port",
-    "mariadb_available", "publishing_to", "redis_available", "wait_until", "worker_environment",
+    "mariadb_available", "publishing_to", "redis_available", "use_sqlite_file_for_tests", "wait_until",
+    "worker_environment",
 ]
+
+
+def use_sqlite_file_for_tests() -> None:
+    """
+    Make pytest-django's SQLite test database a file that worker processes can open.
+
+    A conftest calls this while tests are collected, before any test database exists,
+    so changing the TEST name here is in time; it applies to the whole session.
+    ``DEVHOST_SQLITE_TEST_PATH`` (read by test_settings.py) chooses the file instead.
+    """
+    import tempfile  # pylint: disable=import-outside-toplevel
+
+    from django.conf import settings as django_settings  # pylint: disable=import-outside-toplevel
+    from django.db import connections  # pylint: disable=import-outside-toplevel
+
+    for databases in (django_settings.DATABASES, connections.settings):
+        database = databases["default"]
+        if not database["ENGINE"].endswith("sqlite3"):
+            return
+        test = database.setdefault("TEST", {})
+        name = str(test.get("NAME") or "")
+        if not name or "memory" in name:
+            test["NAME"] = os.path.join(tempfile.gettempdir(), f"openedx_credly_it_{os.getpid()}.sqlite3")

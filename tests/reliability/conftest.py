@@ -4,32 +4,17 @@ test database that worker processes can open.
 
 Worker management itself comes from ``tests/integration/harness.py``.
 """
-import os
 import shutil
 import subprocess
-import tempfile
 import time
 
 import pytest
-from django.conf import settings as django_settings
 from django.db import connections
 
 from tests.integration import harness
 
 
-def _use_sqlite_file_for_tests():
-    """A SQLite test database in a file, so worker processes can share it (as tests/integration does)."""
-    for databases in (django_settings.DATABASES, connections.settings):
-        database = databases["default"]
-        if not database["ENGINE"].endswith("sqlite3"):
-            return
-        test = database.setdefault("TEST", {})
-        name = str(test.get("NAME") or "")
-        if not name or "memory" in name:
-            test["NAME"] = os.path.join(tempfile.gettempdir(), f"openedx_credly_it_{os.getpid()}.sqlite3")
-
-
-_use_sqlite_file_for_tests()
+harness.use_sqlite_file_for_tests()
 
 
 class PrivateRedis:
