@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -35,6 +36,8 @@ TEMPLATE_EVENT_PREFIX = "badge_template."
 # A notification still unprocessed this long after it arrived lost its task (broker
 # restart): a redelivery enqueues it again.
 STALE_AFTER = timedelta(minutes=15)
+# Window in which notifications that Credly does not confirm are counted against the flood limit.
+FLOOD_WINDOW = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,9 @@ def receive_notification(organization_id, event_id, event_type):
     if organization is None:
         log.info("Ignored a Credly webhook notification for an organization that is not connected here.")
         return None
+    known = WebhookEvent.objects.filter(organization=organization, event_id=event_id).exists()
+    if not known and _flooded(organization):
+        return None
     event, created = WebhookEvent.objects.get_or_create(
         organization=organization, event_id=event_id, defaults={"event_type": event_type[:64]},
     )
@@ -65,6 +71,33 @@ def receive_notification(organization_id, event_id, event_type):
             return event
     schedule_processing(event.pk)
     return event
+
+
+def _flooded(organization):
+    """
+    Whether the organization received more made-up event ids lately than Credly sends.
+
+    Each new id costs one call to Credly with the organization's credential; a flood of
+    forged notifications could spend its rate limit and delay badges. Past
+    ``CREDLY_WEBHOOK_UNCONFIRMED_LIMIT`` ids that Credly did not confirm within an hour,
+    new ids are dropped unfetched (once an hour, the error log says so); badge states
+    still arrive through the periodic refresh.
+    """
+    now = timezone.now()
+    since = now - FLOOD_WINDOW
+    unconfirmed = WebhookEvent.objects.filter(
+        organization=organization, outcome=WebhookEvent.OUTCOME_UNCONFIRMED, processed_at__gt=since,
+    ).count()
+    if unconfirmed < settings.CREDLY_WEBHOOK_UNCONFIRMED_LIMIT:
+        return False
+    if not organization.error_log.filter(kind=CredlyErrorLog.KIND_WEBHOOK, created__gt=since).exists():
+        errorlog.record(
+            organization, CredlyErrorLog.KIND_WEBHOOK, _("Webhook notifications ignored"),
+            _("%(count)s webhook notifications for %(name)s named events that Credly does not know in the last "
+              "hour: someone may be sending forged notifications. New ones are ignored for now; badge states "
+              "keep arriving through the periodic refresh.") % {"count": unconfirmed, "name": organization.name},
+        )
+    return True
 
 
 def needs_processing(event, now=None):

@@ -42,6 +42,9 @@ DEFAULTS = {
     "CREDLY_REFRESH_PENDING_LIMIT": 500,
     # Largest webhook notification body accepted, in bytes (Credly's are about 200).
     "CREDLY_WEBHOOK_MAX_BODY_BYTES": 10240,
+    # Made-up event ids (Credly answers "not found") tolerated per organization and hour before new
+    # notifications are ignored unfetched: a flood of forged ones must not spend Credly's rate limit.
+    "CREDLY_WEBHOOK_UNCONFIRMED_LIMIT": 100,
     # Base URL of the LMS, used for the course link sent to Credly as evidence.
     "CREDLY_LMS_ROOT_URL": None,
     # Learners handled per database round of a backfill (memory stays flat whatever the course size).
