@@ -72,6 +72,13 @@ class Result:
     def dump(self, path):
         Path(path).write_text(json.dumps(asdict(self), default=str, indent=2))
 
+    def report(self, json_path=None):
+        """Print the result, and write it as JSON for the runner when asked; returns it."""
+        self.print()
+        if json_path:
+            self.dump(json_path)
+        return self
+
     def print(self):
         print(f"\n== {self.name} ==")
         for key, value in self.figures.items():
@@ -117,25 +124,23 @@ class BenchDatabase:
     def description(self):
         return f"MariaDB database {self.name}" if self.mysql else f"SQLite file {self.sqlite_path}"
 
+    def _mysql(self, sql):
+        """Run one statement on the MariaDB server, outside any database."""
+        import pymysql  # pylint: disable=import-outside-toplevel
+
+        with contextlib.closing(pymysql.connect(
+            host=os.environ.get("DEVHOST_DB_HOST", "127.0.0.1"), port=int(os.environ.get("DEVHOST_DB_PORT", 3306)),
+            user=os.environ.get("DEVHOST_DB_USER", "root"), password=os.environ.get("DEVHOST_DB_PASSWORD", ""),
+        )) as conn, conn.cursor() as cursor:
+            cursor.execute(sql)
+
     def create(self):
         if self.mysql:
-            import pymysql  # pylint: disable=import-outside-toplevel
-
-            with contextlib.closing(pymysql.connect(
-                host=os.environ.get("DEVHOST_DB_HOST", "127.0.0.1"), port=int(os.environ.get("DEVHOST_DB_PORT", 3306)),
-                user=os.environ.get("DEVHOST_DB_USER", "root"), password=os.environ.get("DEVHOST_DB_PASSWORD", ""),
-            )) as conn, conn.cursor() as cursor:
-                cursor.execute(f"CREATE DATABASE `{self.name}` CHARACTER SET utf8mb4")
+            self._mysql(f"CREATE DATABASE `{self.name}` CHARACTER SET utf8mb4")
 
     def drop(self):
         if self.mysql:
-            import pymysql  # pylint: disable=import-outside-toplevel
-
-            with contextlib.closing(pymysql.connect(
-                host=os.environ.get("DEVHOST_DB_HOST", "127.0.0.1"), port=int(os.environ.get("DEVHOST_DB_PORT", 3306)),
-                user=os.environ.get("DEVHOST_DB_USER", "root"), password=os.environ.get("DEVHOST_DB_PASSWORD", ""),
-            )) as conn, conn.cursor() as cursor:
-                cursor.execute(f"DROP DATABASE IF EXISTS `{self.name}`")
+            self._mysql(f"DROP DATABASE IF EXISTS `{self.name}`")
         if not os.environ.get("BENCH_KEEP_TMP"):
             shutil.rmtree(self.tmpdir, ignore_errors=True)
 

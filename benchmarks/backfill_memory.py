@@ -186,10 +186,7 @@ def main(argv=None):
     result.figures["RSS growth during the command"] = (
         f"{growth_small / 1024:.1f} MB ({args.small:,}) vs {growth_large / 1024:.1f} MB ({args.large:,})")
     result.check(f"peak RSS {args.large:,} : {args.small:,}", large["rss_peak_kb"] / small["rss_peak_kb"], "<=", 1.5)
-    result.print()
-    if args.json:
-        result.dump(args.json)
-    return result
+    return result.report(args.json)
 
 
 if __name__ == "__main__":

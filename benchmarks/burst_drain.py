@@ -217,10 +217,7 @@ def main(argv=None):
     result = Result("2. Burst drain (Redis broker, 2 worker processes)")
     if not redis_available():
         result.notes.append(f"Redis is not reachable at {REDIS_URL}: skipped")
-        result.print()
-        if args.json:
-            result.dump(args.json)
-        return result
+        return result.report(args.json)
     db = BenchDatabase("burst")
     fake = FakeCredlyProcess().start()
     redis_server = PrivateRedis(REDIS_DB_BURST).start()
@@ -259,10 +256,7 @@ def main(argv=None):
         fake.stop()
         redis_server.stop()
         db.drop()
-    result.print()
-    if args.json:
-        result.dump(args.json)
-    return result
+    return result.report(args.json)
 
 
 def _capped(args, result, fake, template, app):

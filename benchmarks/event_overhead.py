@@ -94,10 +94,7 @@ def main(argv=None):  # pylint: disable=too-many-locals,too-many-statements
         if redis_server:
             redis_server.stop()
         db.drop()
-    result.print()
-    if args.json:
-        result.dump(args.json)
-    return result
+    return result.report(args.json)
 
 
 def _run(args, result, fake):  # pylint: disable=too-many-locals

@@ -71,10 +71,7 @@ def main(argv=None):
         _run(args, result)
     finally:
         db.drop()
-    result.print()
-    if args.json:
-        result.dump(args.json)
-    return result
+    return result.report(args.json)
 
 
 def _run(args, result):  # pylint: disable=too-many-locals

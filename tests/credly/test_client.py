@@ -61,20 +61,6 @@ def _basic(token):
 SECRETS = (TOKEN, CLIENT_SECRET, ACCESS_TOKEN, _basic(TOKEN).split()[1])
 
 
-@pytest.fixture(name="rsps")
-def fixture_rsps():
-    """A ``responses`` mock that fails the test on unused or unmatched mocks."""
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
-        yield mock
-        refused = [
-            call.request.url
-            for call in mock.calls
-            if isinstance(call.response, requests.ConnectionError)
-            and "Connection refused by Responses" in str(call.response)
-        ]
-        assert not refused, f"unmocked requests: {refused}"
-
-
 def make_client(auth=None, **kwargs):
     return CredlyClient(
         api_base_url=kwargs.pop("api_base_url", BASE),
