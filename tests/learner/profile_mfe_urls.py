@@ -51,7 +51,8 @@ def profile_page(request, username):
 
 BADGE_SVG = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 120">
 <polygon points="60,4 108,32 108,88 60,116 12,88 12,32" fill="__COLOR__"/>
-<text x="60" y="70" font-family="Arial" font-size="30" font-weight="700" fill="#fff" text-anchor="middle">__LABEL__</text>
+<text x="60" y="70" font-family="Arial" font-size="30" font-weight="700" fill="#fff"
+      text-anchor="middle">__LABEL__</text>
 </svg>"""
 COLORS = {"python": "#0a3055", "data": "#9d0054", "cloud": "#0d7d4d"}
 

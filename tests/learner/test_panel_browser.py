@@ -1,8 +1,9 @@
 """
 The panel in headless Chromium, framed the way frontend-plugin-framework frames an
 ``IFRAME_PLUGIN``: hidden (``d-none``) until the page posts ``PLUGIN_READY``, then sent
-``PLUGIN_RESIZE``; the frame's height is the documented stylesheet rule (or ``?height=``). The host page is served on another port (another origin of the
-same site, like the profile MFE beside the LMS), so the messages really cross origins.
+``PLUGIN_RESIZE``; the frame's height is the documented stylesheet rule (or ``?height=``).
+The host page is served on another port (another origin of the same site, like the
+profile MFE beside the LMS), so the messages really cross origins.
 """
 import shutil
 import threading
@@ -88,7 +89,8 @@ class _HostHandler(BaseHTTPRequestHandler):
             self._send(BADGE_SVG.replace("__COLOR__", color).replace("__LABEL__", label), "image/svg+xml")
         elif path == "/profile/":
             height = query.get("height", ["440"])[0]
-            page = HOST_PAGE.replace("__PANEL__", self.panel_url).replace("__HEIGHT__", height if height.isdigit() else "440")
+            page = HOST_PAGE.replace("__PANEL__", self.panel_url)
+            page = page.replace("__HEIGHT__", height if height.isdigit() else "440")
             self._send(page, "text/html; charset=utf-8")
         else:
             self.send_error(404)
@@ -340,7 +342,10 @@ def test_after_older_badges_the_page_still_speaks_to_the_profile(browser, live_s
     wait_for(browser, lambda d: "d-none" not in frame.get_attribute("class"), "the panel was never revealed")
     browser.switch_to.frame(frame)
     browser.find_element(By.LINK_TEXT, "Older badges").click()
-    location = lambda d: d.execute_script("return window.location.href;")  # noqa: E731 - the frame's, not the top's
+
+    def location(driver):  # the frame's, not the top page's (driver.current_url)
+        return driver.execute_script("return window.location.href;")
+
     wait_for(browser, lambda d: "page=2" in location(d), "Older badges did not load the next page")
     assert f"parent={quote(host_site, safe='')}" in location(browser)
     # The second page's referrer is the LMS page; its messages must still reach the MFE ...

@@ -256,7 +256,7 @@ def test_devhost_adapter_reads_the_preference(settings, learner):
 
 
 def test_open_edx_adapter_asks_the_preferences_api_as_the_owner(monkeypatch, settings, learner):
-    """Inside the LMS: the preference through ``get_user_preference(owner, "account_privacy")``, parental consent first."""
+    """Inside the LMS: ``get_user_preference(owner, "account_privacy")``, parental consent first."""
     import sys
     import types
 

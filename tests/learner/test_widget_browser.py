@@ -50,7 +50,8 @@ def seed(learner, live_server):
 def answered(browser):
     """Whether the widget's first request to the API has its answer."""
     return browser.execute_script(
-        "return (window.credlyRequests || []).length > 0 && window.credlyRequests.every(function (r) { return r.done; });")
+        "var requests = window.credlyRequests || [];"
+        " return requests.length > 0 && requests.every(function (r) { return r.done; });")
 
 
 def slot_html(browser):

@@ -80,6 +80,7 @@ class UserBadgesView(APIView):
         return response
 
     def get(self, request, username):
+        """A page of the badges ``username``'s profile shows to the requesting user."""
         try:
             number = int(request.query_params.get("page", 1))
             size = int(request.query_params.get("page_size", 0)) or None
@@ -98,7 +99,9 @@ class UserBadgesView(APIView):
         states = [IssuedBadge.STATE_ACCEPTED] if role == PUBLIC else None
         page = panel.learner_badges(owner, page=number, page_size=size, states=states)
         if role != OWNER:
-            page = dataclasses.replace(page, badges=[dataclasses.replace(badge, accept_url="") for badge in page.badges])
+            # Accept links are the owner's alone.
+            badges = [dataclasses.replace(badge, accept_url="") for badge in page.badges]
+            page = dataclasses.replace(page, badges=badges)
         paths = learning_paths.progress_for_user(owner) if role == OWNER else []
         return self._answer(request, owner.username, page, paths)
 
