@@ -19,7 +19,7 @@ await build({
   banner: { js: 'var process = { env: { NODE_ENV: "production" } };' },
   alias: {
     '@edx/frontend-platform/auth': path.join(here, 'authShim.js'),
-    'env.config': path.join(here, 'envConfig.js'),
+    'env.config': path.join(here, '..', 'test', 'envConfig.js'),
   },
   logLevel: 'warning',
 });
