@@ -1,5 +1,5 @@
 .PHONY: help requirements test test-unit test-integration demo bench quality pii_check upgrade clean \
-        compile_translations extract_translations services
+        compile_translations extract_translations services frontend-requirements test-frontend frontend-bundle
 
 .DEFAULT_GOAL := help
 
@@ -20,7 +20,21 @@ $(STAMP): requirements/test.txt requirements/dev.txt setup.py
 
 requirements: $(STAMP) ## create .venv (if needed) and install everything the tests and tools need
 
-test: $(STAMP) ## run the whole test suite (integration tests skip without Redis/MariaDB unless CI is set)
+FRONTEND_STAMP := frontend/node_modules/.installed-stamp
+
+$(FRONTEND_STAMP): frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	touch $(FRONTEND_STAMP)
+
+frontend-requirements: $(FRONTEND_STAMP) ## install the widget's Node packages from frontend/package-lock.json
+
+test-frontend: $(FRONTEND_STAMP) ## run the widget's Jest tests
+	cd frontend && npm test --silent
+
+frontend-bundle: $(FRONTEND_STAMP) ## bundle the widget in the real PluginSlot for the Chromium test (esbuild, offline)
+	cd frontend && npm run --silent bundle:browser-test
+
+test: $(STAMP) test-frontend frontend-bundle ## run the JS tests, then the whole Python suite (integration tests skip without Redis/MariaDB unless CI is set)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-unit: $(STAMP) ## run the tests that need no external service
@@ -56,4 +70,5 @@ upgrade: ## re-pin requirements/*.txt from the .in files
 			-o requirements/$$f.txt requirements/$$f.in; done
 
 clean: ## remove the virtualenv and generated files
-	rm -rf $(VENV) devhost.sqlite3 demo/state .pytest_cache build dist *.egg-info
+	rm -rf $(VENV) devhost.sqlite3 demo/state .pytest_cache build dist *.egg-info \
+		frontend/node_modules frontend/dist frontend/browser-test/build

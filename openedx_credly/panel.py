@@ -87,9 +87,9 @@ class BadgePage:
         return self.number > 1
 
 
-def learner_badges(user, page=1, page_size=None):
+def learner_badges(user, page=1, page_size=None, states=None):
     """
-    A page of the learner's pending and accepted badges, newest first.
+    A page of the learner's pending and accepted badges (or those of ``states``), newest first.
 
     Three queries whatever the number of badges (count, page, course names), and the
     rendering cost is that of one page, so a learner with a thousand badges costs what
@@ -97,7 +97,8 @@ def learner_badges(user, page=1, page_size=None):
     """
     size = max(1, int(page_size or settings.CREDLY_BADGES_PAGE_SIZE))
     number = max(1, int(page))
-    visible = IssuedBadge.objects.filter(user=user, state__in=IssuedBadge.VISIBLE_STATES).exclude(credly_badge_id="")
+    shown = [state for state in (states or IssuedBadge.VISIBLE_STATES) if state in IssuedBadge.VISIBLE_STATES]
+    visible = IssuedBadge.objects.filter(user=user, state__in=shown).exclude(credly_badge_id="")
     count = visible.count()
     rows = list(
         visible.select_related("template", "learning_path")

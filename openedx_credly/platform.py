@@ -79,6 +79,16 @@ class StandalonePlatform:
         """
         return []
 
+    def get_account_privacy(self, user):  # pylint: disable=unused-argument
+        """
+        Who may see the learner's profile: ``"all_users"``, ``"private"`` (or ``"custom"``).
+
+        The learner's ``account_privacy`` preference, else the site's
+        ``ACCOUNT_VISIBILITY_CONFIGURATION["default_visibility"]``. Without the platform's
+        preferences there is only that default, and ``"private"`` when it is not set.
+        """
+        return default_account_privacy()
+
 
 class OpenEdxPlatform(StandalonePlatform):
     """Platform data read from edx-platform's own models, inside the LMS or Studio."""
@@ -182,6 +192,30 @@ class OpenEdxPlatform(StandalonePlatform):
 
         known = {str(key) for key in CourseOverview.objects.filter(id__in=list(course_keys)).values_list("id", flat=True)}
         return [key for key in course_keys if str(key) not in known]
+
+    def get_account_privacy(self, user):
+        # pylint: disable=import-error,import-outside-toplevel
+        from common.djangoapps.student.models import UserProfile
+        from openedx.core.djangoapps.user_api.preferences.api import get_user_preference
+
+        # The platform's own rule (user_api.accounts.serializers.get_profile_visibility):
+        # a learner who needs parental consent is private whatever the preference says.
+        profile = UserProfile.objects.filter(user=user).first()
+        if profile is not None and profile.requires_parental_consent():
+            return ACCOUNT_PRIVATE
+        # Read as the owner: the preferences API lets a user read their own preferences.
+        return get_user_preference(user, ACCOUNT_PRIVACY_PREFERENCE) or default_account_privacy()
+
+
+ACCOUNT_PRIVACY_PREFERENCE = "account_privacy"
+ACCOUNT_ALL_USERS = "all_users"
+ACCOUNT_PRIVATE = "private"
+
+
+def default_account_privacy():
+    """The site's default profile visibility (``ACCOUNT_VISIBILITY_CONFIGURATION``), ``"private"`` if unset."""
+    configuration = getattr(settings, "ACCOUNT_VISIBILITY_CONFIGURATION", None) or {}
+    return configuration.get("default_visibility") or ACCOUNT_PRIVATE
 
 
 def iter_in_key_order(queryset, key, fields, chunk_size=2000):

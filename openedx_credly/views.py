@@ -3,9 +3,9 @@
 the profile micro-frontend (an ``IFRAME_PLUGIN`` of frontend-plugin-framework).
 
 Only the origins in ``CREDLY_PROFILE_FRAME_ANCESTORS`` may frame it (``frame-ancestors``)
-or receive its messages. A visitor who is not logged in gets an empty page rather
-than a login redirect, which would only show a login form inside the frame; with
-nothing to show, the page never posts ``PLUGIN_READY`` and the slot stays collapsed.
+or receive its messages. A visitor who is not logged in gets a one-line empty state
+rather than a login redirect, which would only show a login form inside the frame; the
+page always posts ``PLUGIN_READY``, or the host would show its spinner forever.
 """
 import re
 from urllib.parse import urlsplit
@@ -52,6 +52,22 @@ def _learner_shown(request):
     return None
 
 
+def parent_origin(request, origins):
+    """
+    The profile's origin, to which the page speaks: ``?parent=`` (carried from page to
+    page), else the ``Referer`` of the first load; only ever one of ``origins``.
+    """
+    for candidate in (request.GET.get("parent", ""), request.headers.get("Referer", "")):
+        try:
+            parts = urlsplit(candidate.strip().lower())
+        except ValueError:
+            continue
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin in origins:
+            return origin
+    return ""
+
+
 @require_GET
 def profile_badges(request):
     """Render the learner's badges for the profile page's plugin slot."""
@@ -71,6 +87,8 @@ def profile_badges(request):
         "username": request.GET.get("username", ""),
         "paths_in_progress": paths_in_progress,
         "message_origins": [own_origin] + [origin for origin in origins if origin != own_origin],
+        "parent_origin": parent_origin(request, [origin for origin in origins if origin != own_origin]),
+        "is_owner": learner is not None and learner == request.user,
     })
     response["Content-Security-Policy"] = " ".join(["frame-ancestors", "'self'", *origins])
     if origins:

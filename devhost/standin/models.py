@@ -53,3 +53,14 @@ class Profile(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="standin_profile")
     name = models.CharField(max_length=255, blank=True, default="")
+
+
+class Preference(models.Model):
+    """A user preference (key, value), as UserPreference holds ``account_privacy`` in the LMS."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="standin_preferences")
+    key = models.CharField(max_length=255, db_index=True)
+    value = models.TextField()
+
+    class Meta:
+        unique_together = [("user", "key")]

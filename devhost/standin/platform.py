@@ -1,5 +1,10 @@
 """The platform adapter of the standalone host, reading the stand-in tables."""
-from openedx_credly.platform import StandalonePlatform, iter_in_key_order
+from openedx_credly.platform import (
+    ACCOUNT_PRIVACY_PREFERENCE,
+    StandalonePlatform,
+    default_account_privacy,
+    iter_in_key_order,
+)
 
 from devhost.standin import models
 
@@ -71,3 +76,8 @@ class StandInPlatform(StandalonePlatform):
         if since:
             rows = rows.filter(passed_timestamp__gte=since)
         return iter_in_key_order(rows, "id", ("user_id", "passed_timestamp"))
+
+    def get_account_privacy(self, user):
+        value = models.Preference.objects.filter(user=user, key=ACCOUNT_PRIVACY_PREFERENCE).values_list(
+            "value", flat=True).first()
+        return value or default_account_privacy()

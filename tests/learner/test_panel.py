@@ -65,8 +65,8 @@ def test_names_and_descriptions_are_escaped(client, learner, organization):
     assert "<img src=x" not in html
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
     assert "<script>alert(2)</script>" not in html
-    # The only scripts are our own JSON data and the protocol.
-    assert html.count("<script") == 2
+    # The only scripts are our own JSON data (allowed origins, the parent's) and the protocol.
+    assert html.count("<script") == 3
 
 
 def test_javascript_urls_never_become_links(client, learner, template):
@@ -137,10 +137,11 @@ def test_anonymous_page_has_the_same_frame_headers(client, settings):
     assert "X-Frame-Options" not in response
 
 
-def test_protocol_posts_ready_only_with_badges_to_the_referrer_origin(client, learner):
+def test_protocol_always_posts_ready_to_the_parent_origin(client, learner):
     html = _page(client, learner).content.decode()
     assert 'window.parent.postMessage({ type: "PLUGIN_MOUNTED" }, parentOrigin);' in html
-    assert 'if (hasBadges) { window.parent.postMessage({ type: "PLUGIN_READY" }, parentOrigin); }' in html
+    assert '\n    window.parent.postMessage({ type: "PLUGIN_READY" }, parentOrigin);' in html
+    assert "hasBadges" not in html
     assert "new URL(document.referrer).origin" in html
     assert "origins.indexOf(parentOrigin) === -1" in html
     assert '"*"' not in html  # never a wildcard target
@@ -171,3 +172,51 @@ def test_strings_go_through_gettext(client, learner, template, monkeypatch):
     html = _page(client, learner).content.decode()
     assert "Insignes obtenus</h2>" in html
     assert ">Accepter sur Credly</a>" in html
+
+
+def _parent(response):
+    match = re.search(r'<script id="credly-parent-origin" type="application/json">(.*?)</script>',
+                      response.content.decode())
+    return json.loads(match.group(1))
+
+
+def test_the_empty_state_is_one_line(client, learner, other_learner):
+    own = _page(client, learner).content.decode()
+    body = own.split("<body", 1)[1].split("<script", 1)[0]
+    assert '<p class="credly-empty">No badges yet: the badges you earn will show here.</p>' in body
+    assert "<section" not in body and "<h2" not in body
+    others = _page(client, learner, username="grace").content.decode()
+    assert '<p class="credly-empty">No badges to show.</p>' in others
+    client.logout()
+    assert '<p class="credly-empty">No badges to show.</p>' in client.get(URL).content.decode()
+
+
+def test_parent_origin_from_the_referer_or_the_parent_parameter_only_when_allowed(client, learner, settings):
+    settings.CREDLY_PROFILE_FRAME_ANCESTORS = [MFE]
+    client.force_login(learner)
+    assert _parent(client.get(URL, HTTP_REFERER=f"{MFE}/")) == MFE
+    assert _parent(client.get(URL, {"parent": MFE})) == MFE
+    assert _parent(client.get(URL, {"parent": "HTTPS://Apps.Example.com"})) == MFE
+    # Not allowed, or the LMS itself (the referrer after paging inside the frame): no parent.
+    assert _parent(client.get(URL, {"parent": "https://evil.example.com"})) == ""
+    assert _parent(client.get(URL, HTTP_REFERER="https://evil.example.com/")) == ""
+    assert _parent(client.get(URL, HTTP_REFERER="http://testserver/credly/profile/badges/")) == ""
+    assert _parent(client.get(URL, {"parent": "http://testserver"})) == ""
+    assert _parent(client.get(URL, {"parent": "javascript:alert(1)//"})) == ""
+
+
+def test_paging_links_carry_the_parent_origin(client, learner, organization, settings):
+    settings.CREDLY_PROFILE_FRAME_ANCESTORS = [MFE]
+    settings.CREDLY_BADGES_PAGE_SIZE = 1
+    for number in range(3):
+        template = BadgeTemplate.objects.create(organization=organization, template_id=f"p{number}", name=f"B{number}")
+        make_badge(learner, template)
+    client.force_login(learner)
+    html = client.get(URL, {"page": 2}, HTTP_REFERER=f"{MFE}/").content.decode()
+    assert 'href="?page=1&amp;parent=https%3A//apps.example.com"' in html
+    assert 'href="?page=3&amp;parent=https%3A//apps.example.com"' in html
+    # The next page, whose referrer is the LMS page itself, still knows its parent.
+    html = client.get(URL, {"page": 3, "parent": MFE},
+                      HTTP_REFERER="http://testserver/credly/profile/badges/?page=2").content.decode()
+    assert 'href="?page=2&amp;parent=https%3A//apps.example.com"' in html
+    assert "\"https://apps.example.com\"</script>" in html

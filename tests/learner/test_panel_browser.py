@@ -1,8 +1,9 @@
 """
 The panel in headless Chromium, framed the way frontend-plugin-framework frames an
 ``IFRAME_PLUGIN``: hidden (``d-none``) until the page posts ``PLUGIN_READY``, then sent
-``PLUGIN_RESIZE``. The host page is served on another port (another origin of the
-same site, like the profile MFE beside the LMS), so the messages really cross origins.
+``PLUGIN_RESIZE``; the frame's height is the documented stylesheet rule (or ``?height=``).
+The host page is served on another port (another origin of the same site, like the
+profile MFE beside the LMS), so the messages really cross origins.
 """
 import shutil
 import threading
@@ -10,7 +11,7 @@ from datetime import datetime, timezone
 from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from django.conf import settings as django_settings
@@ -35,7 +36,7 @@ HOST_PAGE = """<!DOCTYPE html>
   main { max-width: 1040px; margin: 24px auto; padding: 24px; background: #fff; border-radius: 6px; }
   h1 { margin: 0 0 8px; font-size: 1.75rem; } p { margin: 0 0 24px; color: #5c5c5c; }
   .d-none { display: none !important; } .w-100 { width: 100%; } .border-0 { border: 0 !important; }
-  iframe { height: 440px; display: block; }
+  iframe { height: __HEIGHT__px; display: block; }
 </style></head>
 <body>
 <header>Open edX Academy</header>
@@ -82,12 +83,15 @@ class _HostHandler(BaseHTTPRequestHandler):
         super().__init__(*args, **kwargs)
 
     def do_GET(self):  # noqa: N802 - http.server's naming
-        path = urlsplit(self.path).path
+        path, query = urlsplit(self.path).path, parse_qs(urlsplit(self.path).query)
         if path.startswith("/images/") and path.endswith(".svg"):
             color, label = COLORS.get(path[len("/images/"):-4], ("#5c5c5c", "?"))
             self._send(BADGE_SVG.replace("__COLOR__", color).replace("__LABEL__", label), "image/svg+xml")
         elif path == "/profile/":
-            self._send(HOST_PAGE.replace("__PANEL__", self.panel_url), "text/html; charset=utf-8")
+            height = query.get("height", ["440"])[0]
+            page = HOST_PAGE.replace("__PANEL__", self.panel_url)
+            page = page.replace("__HEIGHT__", height if height.isdigit() else "440")
+            self._send(page, "text/html; charset=utf-8")
         else:
             self.send_error(404)
 
@@ -242,26 +246,31 @@ def test_panel_adapts_to_a_narrow_frame(browser, live_server, host_site):
     browser.save_screenshot(str(ARTIFACTS / "profile-panel-narrow.png"))
 
 
-def test_panel_stays_hidden_for_a_learner_without_badges(browser, live_server, host_site):
+def test_a_learner_without_badges_gets_a_one_line_empty_state_not_a_spinner(browser, live_server, host_site):
     from selenium.webdriver.common.by import By
 
     learner = make_learner(username="nobadge", email="nobadge@example.com")
     log_in(browser, live_server, learner)
     browser.get(f"{host_site}/profile/")
-    wait_for(browser, lambda d: "PLUGIN_MOUNTED" in events(d), "the panel never mounted")
-    assert "PLUGIN_READY" not in events(browser)
     frame = browser.find_element(By.ID, "plugin")
-    assert "d-none" in frame.get_attribute("class")
-    assert not frame.is_displayed()
+    # FPF shows its spinner until PLUGIN_READY: the page must post it even with nothing to show.
+    wait_for(browser, lambda d: "d-none" not in frame.get_attribute("class"), "the panel was never revealed")
+    assert events(browser)[:2] == ["PLUGIN_MOUNTED", "PLUGIN_READY"]
+    browser.switch_to.frame(frame)
+    empty = browser.find_element(By.CSS_SELECTOR, ".credly-empty")
+    assert empty.text == "No badges yet: the badges you earn will show here."
+    assert empty.size["height"] <= 24
+    assert not browser.find_elements(By.TAG_NAME, "h2")
 
 
-def test_panel_stays_hidden_for_an_anonymous_visitor(browser, live_server, host_site):
+def test_an_anonymous_visitor_gets_the_empty_state(browser, live_server, host_site):
     from selenium.webdriver.common.by import By
 
     browser.get(f"{host_site}/profile/")
-    wait_for(browser, lambda d: "PLUGIN_MOUNTED" in events(d), "the panel never mounted")
-    assert "PLUGIN_READY" not in events(browser)
-    assert "d-none" in browser.find_element(By.ID, "plugin").get_attribute("class")
+    wait_for(browser, lambda d: "PLUGIN_READY" in events(d), "the panel never said it was ready")
+    assert "d-none" not in browser.find_element(By.ID, "plugin").get_attribute("class")
+    browser.switch_to.frame(browser.find_element(By.ID, "plugin"))
+    assert browser.find_element(By.CSS_SELECTOR, ".credly-empty").text == "No badges to show."
 
 
 def test_a_host_that_is_not_allowed_cannot_frame_the_panel(browser, live_server, host_site, settings):
@@ -288,3 +297,62 @@ def test_a_host_that_is_not_allowed_cannot_frame_the_panel(browser, live_server,
     settings.CREDLY_PROFILE_FRAME_ANCESTORS = [host_site]
     browser.get(f"{host_site}/profile/")
     wait_for(browser, lambda d: "PLUGIN_READY" in events(d), "the allowed host was not sent PLUGIN_READY")
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_documented_height_fits_one_row_exactly(browser, live_server, host_site, lang):
+    from selenium.webdriver.common.by import By
+
+    learner = make_learner()
+    seed_badges(learner, host_site)
+    log_in(browser, live_server, learner)
+    browser.add_cookie({"name": django_settings.LANGUAGE_COOKIE_NAME, "value": lang, "path": "/"})
+    # docs/learner_panel.rst: iframe[title="Badges Earned"] { height: 310px; }
+    browser.get(f"{host_site}/profile/?height=310")
+    frame = browser.find_element(By.ID, "plugin")
+    wait_for(browser, lambda d: "d-none" not in frame.get_attribute("class"), "the panel was never revealed")
+    assert frame.size["height"] == 310
+    browser.switch_to.frame(frame)
+    columns = browser.execute_script(
+        "return getComputedStyle(document.querySelector('.credly-grid')).gridTemplateColumns.split(' ').length;")
+    assert columns == 3
+    sizes = browser.execute_script(
+        "var root = document.documentElement; return [root.scrollHeight, root.clientHeight,"
+        " document.querySelector('.credly-grid').getBoundingClientRect().bottom];")
+    assert sizes[0] == sizes[1] == 310, sizes  # no scrollbar ...
+    assert 310 - 8 - 1 <= sizes[2] <= 310 - 8 + 1, sizes  # ... and no gap: the row ends at the body's padding
+    for card in browser.find_elements(By.CSS_SELECTOR, ".credly-card"):
+        footer = card.find_element(By.CSS_SELECTOR, ".credly-card__footer")
+        assert footer.rect["y"] + footer.rect["height"] <= card.rect["y"] + card.rect["height"]  # nothing clipped
+    browser.switch_to.default_content()
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / f"profile-panel-one-row-{lang}.png"))
+
+
+def test_after_older_badges_the_page_still_speaks_to_the_profile(browser, live_server, host_site, settings):
+    from selenium.webdriver.common.by import By
+
+    settings.CREDLY_BADGES_PAGE_SIZE = 2
+    learner = make_learner()
+    seed_badges(learner, host_site)
+    log_in(browser, live_server, learner)
+    browser.set_window_size(440, 900)
+    browser.get(f"{host_site}/profile/")
+    frame = browser.find_element(By.ID, "plugin")
+    wait_for(browser, lambda d: "d-none" not in frame.get_attribute("class"), "the panel was never revealed")
+    browser.switch_to.frame(frame)
+    browser.find_element(By.LINK_TEXT, "Older badges").click()
+
+    def location(driver):  # the frame's, not the top page's (driver.current_url)
+        return driver.execute_script("return window.location.href;")
+
+    wait_for(browser, lambda d: "page=2" in location(d), "Older badges did not load the next page")
+    assert f"parent={quote(host_site, safe='')}" in location(browser)
+    # The second page's referrer is the LMS page; its messages must still reach the MFE ...
+    browser.switch_to.default_content()
+    wait_for(browser, lambda d: events(d).count("PLUGIN_READY") == 2, "the second page never reached the host")
+    assert events(browser).count("PLUGIN_MOUNTED") == 2
+    # ... and it still reads the host's PLUGIN_RESIZE.
+    browser.switch_to.frame(frame)
+    wait_for(browser, lambda d: d.execute_script("return document.documentElement.classList.contains('is-narrow')"),
+             "PLUGIN_RESIZE was not applied on the second page")

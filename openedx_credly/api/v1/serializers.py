@@ -17,3 +17,12 @@ class LearnerBadgeSerializer(serializers.Serializer):  # pylint: disable=abstrac
     accept_url = serializers.CharField(help_text="Where to accept the badge on Credly; empty once accepted.")
     badge_url = serializers.CharField()
     template_id = serializers.CharField()
+
+
+class PathProgressSerializer(serializers.Serializer):  # pylint: disable=abstract-method
+    """A learning path the learner has started but not earned (``learning_paths.progress_for_user``)."""
+
+    name = serializers.CharField()
+    template_name = serializers.CharField(help_text="The badge the path earns.")
+    done = serializers.IntegerField(help_text="Courses of the path the learner has completed.")
+    required = serializers.IntegerField(help_text="Courses needed to earn the badge.")

@@ -1,0 +1,2 @@
+// Stylesheets and images mean nothing to jsdom.
+module.exports = {};

@@ -1,0 +1,157 @@
+"""
+The Badges Earned widget in headless Chromium, inside the real frontend-plugin-framework
+``PluginSlot`` of a stand-in profile page (``tests/learner/profile_mfe_urls.py``), put
+there by the slot config the npm package ships, and talking to the dev host's API as a
+signed-in learner.
+
+The bundle is ``frontend/browser-test/build/bundle.js`` (``make frontend-bundle``).
+"""
+import pytest
+from opaque_keys.edx.keys import CourseKey
+
+from devhost.standin.models import Course, Preference
+from openedx_credly.models import BadgeTemplate, CredlyOrganization, IssuedBadge
+from tests.conftest import make_learner, require_service
+from tests.learner.conftest import make_badge
+from tests.learner.profile_mfe_urls import BUNDLE, PARAGON_CSS
+from tests.learner.test_panel_browser import ARTIFACTS, browser, log_in, wait_for  # noqa: F401 - the fixture
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def mfe(live_server, settings):
+    """The stand-in profile MFE on the live dev host; returns the URL of a profile page."""
+    require_service(BUNDLE.exists() and PARAGON_CSS.exists(),
+                    "the widget's browser bundle is needed: run `make frontend-bundle`")
+    settings.ROOT_URLCONF = "tests.learner.profile_mfe_urls"
+    settings.CREDLY_IMPORT_ON_FIRST_VIEW = False
+    return lambda username, locale="en": f"{live_server.url}/profile-mfe/u/{username}?locale={locale}"
+
+
+def seed(learner, live_server):
+    organization = CredlyOrganization.objects.create(name="Open edX Academy",
+                                                     organization_id="11111111-2222-3333-4444-555555555555")
+    rows = {}
+    for slug, name, course, state in (
+        ("python", "Python Fundamentals", "course-v1:Academy+PY101+2026", IssuedBadge.STATE_PENDING),
+        ("data", "Data Analysis Capstone", "course-v1:Academy+DA201+2026", IssuedBadge.STATE_ACCEPTED),
+        ("cloud", "Cloud Practitioner", None, IssuedBadge.STATE_ACCEPTED),
+    ):
+        template = BadgeTemplate.objects.create(organization=organization, template_id=f"tmpl-{slug}", name=name)
+        key = CourseKey.from_string(course) if course else None
+        if key:
+            Course.objects.create(course_id=course, display_name=f"{name} course")
+        rows[slug] = make_badge(learner, template, state, course_id=key,
+                                image_url=f"{live_server.url}/profile-mfe/images/{slug}.svg")
+    return rows
+
+
+def answered(browser):
+    """Whether the widget's first request to the API has its answer."""
+    return browser.execute_script(
+        "var requests = window.credlyRequests || [];"
+        " return requests.length > 0 && requests.every(function (r) { return r.done; });")
+
+
+def slot_html(browser):
+    return browser.execute_script("return document.getElementById('slot').innerHTML;")
+
+
+def open_profile(browser, url):
+    from selenium.webdriver.common.by import By
+
+    browser.get(url)
+    wait_for(browser, lambda d: d.find_element(By.ID, "slot") is not None, "the profile page did not load")
+    wait_for(browser, answered, "the widget never got its answer from the API")
+
+
+def test_the_owner_sees_their_badges_in_the_slot(browser, live_server, mfe):
+    from selenium.webdriver.common.by import By
+
+    learner = make_learner()
+    badges = seed(learner, live_server)
+    log_in(browser, live_server, learner)
+    open_profile(browser, mfe("ada"))
+
+    heading = wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#slot h2"), "no heading")[0]
+    assert heading.text == "Badges Earned"
+    requests = browser.execute_script("return window.credlyRequests;")
+    assert requests[0]["status"] == 200
+    assert "/api/credly/v1/users/ada/badges/" in requests[0]["url"]
+    names = [element.text for element in browser.find_elements(By.CSS_SELECTOR, "#slot h3")]
+    assert sorted(names) == ["Cloud Practitioner", "Data Analysis Capstone", "Python Fundamentals"]
+    accept = browser.find_element(By.LINK_TEXT, "Accept on Credly")
+    assert accept.get_attribute("href") == badges["python"].accept_url
+    views = browser.find_elements(By.LINK_TEXT, "View badge")
+    assert sorted(link.get_attribute("href") for link in views) == sorted(
+        [badges["data"].badge_url, badges["cloud"].badge_url])
+    assert browser.find_element(By.XPATH, "//*[text()='Pending acceptance']").is_displayed()
+    images = browser.find_elements(By.CSS_SELECTOR, "#slot img")
+    assert {image.get_attribute("alt") for image in images} == {
+        "Badge: Python Fundamentals", "Badge: Data Analysis Capstone", "Badge: Cloud Practitioner"}
+    wait_for(browser, lambda d: all(d.execute_script("return arguments[0].naturalWidth", img) > 0 for img in images),
+             "badge images did not load")
+    assert not browser.find_elements(By.CSS_SELECTOR, ".spinner-border, [aria-busy='true']")
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "profile-widget.png"))
+
+
+def test_the_widget_speaks_french(browser, live_server, mfe):
+    from selenium.webdriver.common.by import By
+
+    learner = make_learner()
+    seed(learner, live_server)
+    log_in(browser, live_server, learner)
+    open_profile(browser, mfe("ada", locale="fr"))
+    heading = wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#slot h2"), "no heading")[0]
+    assert heading.text == "Badges obtenus"
+    assert browser.find_element(By.LINK_TEXT, "Accepter sur Credly")
+
+
+def test_an_owner_without_badges_leaves_the_slot_empty(browser, live_server, mfe):
+    from selenium.webdriver.common.by import By
+
+    learner = make_learner(username="nobadge", email="nobadge@example.com")
+    log_in(browser, live_server, learner)
+    open_profile(browser, mfe("nobadge"))
+    wait_for(browser, lambda d: slot_html(d) == "", "the slot is not empty")
+    assert browser.execute_script("return window.credlyRequests[0].status;") == 200
+    assert not browser.find_elements(By.CSS_SELECTOR, ".spinner-border, [aria-busy='true']")
+    assert browser.find_element(By.ID, "slot").size["height"] == 0
+
+
+def test_a_visitor_sees_only_the_accepted_badges_of_a_public_profile(browser, live_server, mfe):
+    from selenium.webdriver.common.by import By
+
+    owner = make_learner()
+    badges = seed(owner, live_server)
+    Preference.objects.create(user=owner, key="account_privacy", value="all_users")
+    visitor = make_learner(username="grace", email="grace@example.com")
+    log_in(browser, live_server, visitor)
+    open_profile(browser, mfe("ada"))
+
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#slot h2"), "no heading")
+    names = sorted(element.text for element in browser.find_elements(By.CSS_SELECTOR, "#slot h3"))
+    assert names == ["Cloud Practitioner", "Data Analysis Capstone"]
+    assert not browser.find_elements(By.LINK_TEXT, "Accept on Credly")
+    assert "Pending acceptance" not in browser.find_element(By.ID, "slot").text
+    assert badges["python"].accept_url not in browser.page_source
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "profile-widget-visitor.png"))
+
+
+def test_a_visitor_sees_nothing_of_a_private_profile(browser, live_server, mfe):
+    owner = make_learner()
+    seed(owner, live_server)
+    Preference.objects.create(user=owner, key="account_privacy", value="private")
+    visitor = make_learner(username="grace", email="grace@example.com")
+    log_in(browser, live_server, visitor)
+    open_profile(browser, mfe("ada"))
+    wait_for(browser, lambda d: slot_html(d) == "", "the slot is not empty")
+    assert browser.execute_script("return window.credlyRequests[0].status;") == 200
+
+    # The same visitor sees the badges once the owner makes the profile public: the empty slot was privacy's doing.
+    Preference.objects.filter(user=owner).update(value="all_users")
+    open_profile(browser, mfe("ada"))
+    wait_for(browser, lambda d: "Data Analysis Capstone" in slot_html(d), "the public profile's badges never showed")
