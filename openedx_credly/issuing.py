@@ -116,6 +116,8 @@ def build_payload(badge):
     locale = _locale()
     if locale:
         payload["locale"] = locale
+    if badge.expires_at:  # from the course mapping's expires_in_months (award_rules.expires_at)
+        payload["expires_at"] = format_issued_at(badge.expires_at)
     if badge.course_id:
         course_url = get_platform().get_course_url(badge.course_id)
         if course_url:
