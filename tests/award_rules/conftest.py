@@ -13,6 +13,8 @@ from openedx_events.learning.signals import (
 
 from openedx_credly.models import BadgeTemplate
 from tests.conftest import user_data
+# The course staff tests' people, API client and stand-in course.
+from tests.course_staff.conftest import api, course_row, people  # noqa: F401  pylint: disable=unused-import
 
 
 @pytest.fixture(autouse=True)

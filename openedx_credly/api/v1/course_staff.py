@@ -174,6 +174,8 @@ def _not_found(course_key, template_id):
 def _describe_errors(errors):
     parts = []
     for name, messages in errors.items():
+        if isinstance(messages, dict):  # a list field's errors, by item index
+            messages = [message for item in messages.values() for message in item]
         text = " ".join(str(message) for message in messages) if isinstance(messages, list) else str(messages)
         parts.append(text if name == "non_field_errors" else f"{name}: {text}")
     return " ".join(parts)
