@@ -142,7 +142,8 @@ def credly_fields(data):
     }
     if state in IssuedBadge.ON_CREDLY_STATES:
         fields["state"] = state
-    for field, key in (("issued_at", "issued_at"), ("state_updated_at", "state_updated_at")):
+    for field, key in (("issued_at", "issued_at"), ("state_updated_at", "state_updated_at"),
+                       ("expires_at", "expires_at")):
         value = data.get(key)
         if value:
             parsed = parse_datetime(str(value).replace(" +", "+").replace(" -", "-").replace(" ", "T", 1))
