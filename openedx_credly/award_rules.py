@@ -300,6 +300,18 @@ def grade_event_mappings(course_key):
     )
 
 
+def not_yet_held(mappings, user_id, course_key):
+    """The mappings whose badge the learner does not hold for this course yet (one query, none if no mapping)."""
+    if not mappings:
+        return []
+    from openedx_credly.models import IssuedBadge  # pylint: disable=import-outside-toplevel
+
+    held = set(IssuedBadge.objects.filter(
+        user_id=user_id, course_id=course_key, template_id__in=[mapping.template_id for mapping in mappings],
+    ).values_list("template_id", flat=True))
+    return [mapping for mapping in mappings if mapping.template_id not in held]
+
+
 def describe(mapping):
     """The mapping's rules in a line of words (for the dry run and the admin)."""
     parts = []

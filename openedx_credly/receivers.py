@@ -103,6 +103,13 @@ def on_persistent_grade_changed(signal, sender, grade, metadata, **kwargs):  # p
         mappings = award_rules.grade_event_mappings(grade.course.course_key)
         if not mappings:
             return
+        if not grade.passed_timestamp:
+            mappings = [mapping for mapping in mappings if mapping.trigger == CourseBadgeTemplate.TRIGGER_GRADE]
+        # Grades are recomputed often: a learner already holding the badge costs one query more, no write.
+        mappings = award_rules.not_yet_held(
+            [mapping for mapping in mappings if award_rules.evaluate(mapping, grade.percent_grade)],
+            grade.user_id, grade.course.course_key,
+        )
         for trigger in (CourseBadgeTemplate.TRIGGER_GRADE, CourseBadgeTemplate.TRIGGER_PASSING):
             selected = [mapping for mapping in mappings if mapping.trigger == trigger]
             if not selected or (trigger == CourseBadgeTemplate.TRIGGER_PASSING and not grade.passed_timestamp):
