@@ -29,6 +29,7 @@ TRANSACTION_SQL = {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"}
 
 
 def parse(argv):
+    """The command line of this benchmark."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.grade_events", description=__doc__.split("\n")[1])
     parser.add_argument("--events", type=int, default=2000, help="events per variant (default 2000)")
     parser.add_argument("--rounds", type=int, default=10, help="interleaved rounds (default 10)")
@@ -41,6 +42,7 @@ def parse(argv):
 
 
 def main(argv=None):
+    """Run the benchmark; returns its ``Result``."""
     args = parse(argv)
     result = Result("1b. Grade and enrollment events (award rules)")
     db = BenchDatabase("grades")

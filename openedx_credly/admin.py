@@ -276,6 +276,7 @@ class WebhookEventAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+
 @admin.register(Milestone)
 class MilestoneAdmin(admin.ModelAdmin):
     """Site-wide badges for enrolling in, or completing, N courses (docs/award_rules.rst)."""

@@ -43,7 +43,7 @@ def enqueued(monkeypatch):
 
 @pytest.mark.django_db(transaction=True)
 def test_grade_event_of_a_course_without_grade_rules_costs_at_most_one_query(mapping, make_template, learners,
-                                                                              course_key, enqueued):
+                                                                             course_key, enqueued):
     """The course has certificate and passing badges, but no grade rule: one query, nothing recorded."""
     CourseBadgeTemplate.objects.create(course_id=course_key, template=make_template("Passed"), trigger="passing")
     other = CourseKey.from_string("course-v1:Other+Budget+1")

@@ -70,7 +70,7 @@ def test_modes_award_only_listed_certificates(template, course_key, learners, dj
 
 
 def test_grade_trigger_awards_at_the_minimum_and_never_takes_it_back(make_template, course_key, learner,
-                                                                      django_capture_on_commit_callbacks):
+                                                                     django_capture_on_commit_callbacks):
     CourseBadgeTemplate.objects.create(course_id=course_key, template=make_template("Half way"), trigger="grade",
                                        min_grade=Decimal("50"))
     metadata = events_metadata(PERSISTENT_GRADE_SUMMARY_CHANGED.event_type, EARNED)
@@ -88,7 +88,7 @@ def test_grade_trigger_awards_at_the_minimum_and_never_takes_it_back(make_templa
 
 
 def test_disjoint_ranges_give_one_badge_each_as_the_grade_crosses_them(make_template, course_key, learners,
-                                                                        django_capture_on_commit_callbacks):
+                                                                       django_capture_on_commit_callbacks):
     for name, low, high in (("Bronze", 60, 80), ("Silver", 80, 90), ("Gold", 90, 100)):
         CourseBadgeTemplate.objects.create(course_id=course_key, template=make_template(name), trigger="grade",
                                            min_grade=Decimal(low), max_grade=Decimal(high))
@@ -107,7 +107,7 @@ def test_disjoint_ranges_give_one_badge_each_as_the_grade_crosses_them(make_temp
 
 
 def test_passing_with_a_grade_range_reads_the_platform_grade(make_template, course_key, learners,
-                                                              django_capture_on_commit_callbacks):
+                                                             django_capture_on_commit_callbacks):
     CourseBadgeTemplate.objects.create(course_id=course_key, template=make_template("Passed with honors"),
                                        trigger="passing", min_grade=Decimal("90"))
     high, low, unknown = learners[:3]
@@ -120,7 +120,7 @@ def test_passing_with_a_grade_range_reads_the_platform_grade(make_template, cour
 
 
 def test_passing_with_a_grade_range_also_awards_from_the_grade_event(make_template, course_key, learners,
-                                                                      django_capture_on_commit_callbacks):
+                                                                     django_capture_on_commit_callbacks):
     """Passing at 70 % and reaching 92 % later: no new passing event comes, the grade event awards it."""
     CourseBadgeTemplate.objects.create(course_id=course_key, template=make_template("Passed with honors"),
                                        trigger="passing", min_grade=Decimal("90"))
@@ -134,7 +134,7 @@ def test_passing_with_a_grade_range_also_awards_from_the_grade_event(make_templa
 
 
 def test_passing_mapping_without_a_range_ignores_grade_events(passing_mapping, course_key, learner,
-                                                               django_capture_on_commit_callbacks):
+                                                              django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         send_grade(learner, course_key, 0.99, passed=True)
     assert not IssuedBadge.objects.exists()  # the passing event awards it, as before
@@ -165,7 +165,7 @@ def test_no_expiry_sends_no_expires_at(mapping, course_key, learner, django_capt
 
 
 def test_a_grade_reached_before_the_mapping_existed_is_backfilled(make_template, course_key, learners,
-                                                                   django_capture_on_commit_callbacks):
+                                                                  django_capture_on_commit_callbacks):
     """The grade event came before the mapping: nothing then; the backfill reads the platform's grades."""
     early, low = learners[:2]
     with django_capture_on_commit_callbacks(execute=False):
@@ -186,10 +186,11 @@ def test_a_grade_reached_before_the_mapping_existed_is_backfilled(make_template,
 
 
 def test_certificate_backfill_applies_grade_and_mode(distinction, course_key, learners,
-                                                      django_capture_on_commit_callbacks):
+                                                     django_capture_on_commit_callbacks):
     distinction.modes = ["verified"]
     distinction.save()
-    for learner, grade, mode in zip(learners, ["0.95", "0.95", "0.85", ""], ["verified", "audit", "verified", "verified"]):
+    rows = zip(learners, ["0.95", "0.95", "0.85", ""], ["verified", "audit", "verified", "verified"])
+    for learner, grade, mode in rows:
         standin.Certificate.objects.create(user=learner, course_id=course_key, created_date=EARNED, grade=grade,
                                            mode=mode)
     with django_capture_on_commit_callbacks(execute=False):

@@ -13,6 +13,8 @@ from openedx_credly.models import Milestone
 
 
 class Command(BaseCommand):
+    """The milestone backfill; see the module docstring."""
+
     help = "Award site-wide milestones reached before they existed, from the platform's records."
 
     def add_arguments(self, parser):
