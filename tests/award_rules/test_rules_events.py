@@ -1,4 +1,5 @@
 """Award rules applied to real openedx-events: distinction, modes, grade ranges, replays, backfill."""
+import weakref
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -207,3 +208,20 @@ def test_a_receiver_error_never_reaches_the_platform(make_template, course_key, 
     monkeypatch.setattr(receivers, "record_course_badges", lambda *args: 1 / 0)
     results = send_grade(learner, course_key, 0.5)
     assert all(error is None for _receiver, error in results)
+
+
+def test_the_new_receivers_are_connected_by_the_plugin_mechanism():
+    from openedx_events.learning.signals import (  # pylint: disable=import-outside-toplevel
+        COURSE_ENROLLMENT_CREATED,
+        COURSE_UNENROLLMENT_COMPLETED,
+    )
+
+    from openedx_credly import receivers  # pylint: disable=import-outside-toplevel
+
+    def connected(signal):
+        refs = [entry[1] for entry in signal.receivers]
+        return [ref() if isinstance(ref, weakref.ReferenceType) else ref for ref in refs]
+
+    assert receivers.on_persistent_grade_changed in connected(PERSISTENT_GRADE_SUMMARY_CHANGED)
+    assert receivers.on_enrollment_created in connected(COURSE_ENROLLMENT_CREATED)
+    assert receivers.on_unenrollment_completed in connected(COURSE_UNENROLLMENT_COMPLETED)
