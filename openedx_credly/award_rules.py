@@ -35,6 +35,8 @@ STANDARD_MODES = (
 )
 HUNDRED = Decimal(100)
 MAX_EXPIRY_MONTHS = 1200
+MAX_MODES = 20
+MAX_MODE_LENGTH = 64
 
 
 class RuleError(ValueError):
@@ -172,6 +174,9 @@ def _check_modes(trigger, modes):
     if not isinstance(modes, (list, tuple)) or not all(isinstance(mode, str) for mode in modes):
         raise RuleError(_('modes must be a list of certificate modes such as ["verified", "professional"], '
                           "or [] for any mode."), "invalid_modes", "modes")
+    if len(modes) > MAX_MODES or any(len(mode) > MAX_MODE_LENGTH for mode in modes):
+        raise RuleError(_("modes takes at most %(count)s certificate modes of at most %(length)s characters each.")
+                        % {"count": MAX_MODES, "length": MAX_MODE_LENGTH}, "invalid_modes", "modes")
     normalized = []
     for mode in modes:
         mode = mode.strip().lower()

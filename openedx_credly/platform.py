@@ -12,7 +12,7 @@ import functools
 import logging
 
 from django.conf import settings
-from django.db import models
+from django.db.models import F
 from django.utils.module_loading import import_string
 
 log = logging.getLogger(__name__)
@@ -237,7 +237,7 @@ class OpenEdxPlatform(StandalonePlatform):
 
         return GeneratedCertificate.objects.filter(
             user_id=user_id, course_id=course_key, status="downloadable",
-        ).values("grade", "mode", created=models.F("created_date")).first()
+        ).values("grade", "mode", created=F("created_date")).first()
 
     def iter_enrollments(self):
         # pylint: disable=import-error,import-outside-toplevel

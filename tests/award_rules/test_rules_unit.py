@@ -88,6 +88,8 @@ def test_check_rules_normalizes():
     ({"modes": "verified"}, None, None),  # text is split, accepted
     ({"modes": [1]}, "invalid_modes", "modes"),
     ({"modes": {"verified": True}}, "invalid_modes", "modes"),
+    ({"modes": ["verified"] * 21}, "invalid_modes", "modes"),
+    ({"modes": ["x" * 65]}, "invalid_modes", "modes"),
     ({"expires_in_months": 0}, "invalid_expiry", "expires_in_months"),
     ({"expires_in_months": 1.5}, "invalid_expiry", "expires_in_months"),
     ({"expires_in_months": True}, "invalid_expiry", "expires_in_months"),
