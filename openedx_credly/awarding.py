@@ -154,6 +154,30 @@ def _record_course_badges(achievement, mappings):
     return queued
 
 
+def record_badges(badges):
+    """
+    Insert ``IssuedBadge`` rows built by the caller (milestones) and schedule those still queued.
+
+    A row already there is a no-op on the unique constraint, as for course badges.
+    Returns the ids scheduled.
+    """
+    if not badges:
+        return []
+    IssuedBadge.objects.bulk_create(badges, ignore_conflicts=True)
+    groups = {}
+    for badge in badges:
+        groups.setdefault((badge.template_id, str(badge.course_id or "")), (badge.course_id, set()))[1].add(
+            badge.user_id)
+    queued = []
+    for (template_id, _course), (course_id, user_ids) in groups.items():
+        queued += IssuedBadge.objects.filter(
+            user_id__in=user_ids, template_id=template_id, course_id=course_id,
+            state=IssuedBadge.STATE_QUEUED, next_attempt_at__isnull=True,
+        ).values_list("id", flat=True)
+    schedule_sending(queued)
+    return queued
+
+
 def schedule_sending(badge_ids):
     """Enqueue the sending task for each badge once the current transaction commits."""
     from openedx_credly import tasks  # pylint: disable=import-outside-toplevel

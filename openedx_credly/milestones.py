@@ -211,8 +211,8 @@ def issue(milestone, earners, event_type=EVENT_TYPE):
     """
     Queue the milestone's badge for each ``(user, earned_at, achievement or None)``.
 
-    The insert is the one of course badges: the unique constraint on (user, template,
-    empty course) makes a second one a no-op; queued rows go to ``awarding.schedule_sending``.
+    Recorded through ``awarding.record_badges``: the unique constraint on (user, template,
+    empty course) makes a second one a no-op, and the queued rows are scheduled for sending.
     """
     platform = get_platform()
     missing_names = [user for user, _when, achievement in earners if not (achievement and achievement.full_name)]
@@ -235,15 +235,7 @@ def issue(milestone, earners, event_type=EVENT_TYPE):
             earned_at=earned_at, trigger_event_type=event_type,
             trigger_event_id=str(achievement.event_id or ""),
         ))
-    if not badges:
-        return []
-    IssuedBadge.objects.bulk_create(badges, ignore_conflicts=True)
-    queued = list(IssuedBadge.objects.filter(
-        user_id__in=[badge.user_id for badge in badges], template_id=milestone.template_id, course_id=NO_COURSE,
-        state=IssuedBadge.STATE_QUEUED, next_attempt_at__isnull=True, trigger_event_type=event_type,
-    ).values_list("id", flat=True))
-    awarding.schedule_sending(queued)
-    return queued
+    return awarding.record_badges(badges)
 
 
 # ---------------------------------------------------------------------------
