@@ -17,6 +17,7 @@ from benchmarks import PYTHON, ROOT
 
 BENCHMARKS = {
     "events": ("benchmarks.event_overhead", "1. Event overhead"),
+    "grades": ("benchmarks.grade_events", "1b. Grade and enrollment events"),
     "burst": ("benchmarks.burst_drain", "2. Burst drain"),
     "panel": ("benchmarks.panel", "3. Panel and API"),
     "backfill": ("benchmarks.backfill_memory", "4. Backfill memory"),

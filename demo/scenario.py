@@ -59,6 +59,9 @@ COURSES = (
 )
 # A learning path over both courses (each with its own trigger), awarding a badge of its own.
 PATH_NAME, PATH_TEMPLATE_NAME = "Python for Data", "Python Data Specialist"
+# Beside the second course's certificate badge, a distinction badge: certificate with a grade of 90 % or more,
+# expiring after DISTINCTION_MONTHS (award rules, docs/award_rules.rst).
+DISTINCTION_TEMPLATE_NAME, DISTINCTION_MIN_GRADE, DISTINCTION_MONTHS = "Data Analysis with Distinction", 90, 36
 
 
 @dataclass
@@ -211,7 +214,8 @@ def sync_templates(demo: Demo) -> None:
     active = sorted(name for name, t in demo.templates.items() if t.state == BadgeTemplate.STATE_ACTIVE)
     demo.out.say(_("%(count)s active templates read from Credly (every page): %(names)s. The archived one is left out.")
                  % {"count": result[0], "names": ", ".join(active)})
-    missing = [name for name in [c.template_name for c in COURSES] + [PATH_TEMPLATE_NAME] if name not in active]
+    missing = [name for name in [c.template_name for c in COURSES] + [PATH_TEMPLATE_NAME, DISTINCTION_TEMPLATE_NAME]
+               if name not in active]
     if missing:
         raise DemoFailure(_("These templates did not arrive from Credly: %(names)s.") % {"names": ", ".join(missing)})
 
@@ -232,6 +236,16 @@ def map_courses(demo: Demo) -> None:
             when = _("when the learner earns a certificate")
         demo.out.say(_('%(course)s awards "%(template)s" %(when)s.') % {
             "course": course.name, "template": course.template_name, "when": when})
+    distinction_course = COURSES[-1]
+    CourseBadgeTemplate.objects.create(
+        course_id=CourseKey.from_string(distinction_course.key), template=demo.templates[DISTINCTION_TEMPLATE_NAME],
+        trigger=CourseBadgeTemplate.TRIGGER_CERTIFICATE, min_grade=DISTINCTION_MIN_GRADE,
+        expires_in_months=DISTINCTION_MONTHS, source=CourseBadgeTemplate.SOURCE_ADMIN, created_by=demo.admin,
+    )
+    demo.out.say(_('%(course)s also awards "%(template)s" for a certificate with a grade of %(grade)s %% or more; '
+                   "that badge expires %(months)s months after it is earned.") % {
+        "course": distinction_course.name, "template": DISTINCTION_TEMPLATE_NAME, "grade": DISTINCTION_MIN_GRADE,
+        "months": DISTINCTION_MONTHS})
 
 
 def create_learning_path(demo: Demo) -> None:
@@ -282,12 +296,14 @@ def learner_earns(demo: Demo) -> None:
         demo.out.say(_("Sent COURSE_PASSING_STATUS_UPDATED (is_passing=True) for %(course)s.")
                      % {"course": course.name})
         if course.trigger == "certificate":
-            Certificate.objects.create(user=learner, course_id=key, status="downloadable", created_date=now)
+            Certificate.objects.create(user=learner, course_id=key, status="downloadable", created_date=now,
+                                       grade="0.92", mode="verified")
             CERTIFICATE_CREATED.send_event(certificate=CertificateData(
                 user=user, course=course_data, mode="verified", grade="0.92", current_status="downloadable",
                 previous_status="generating", download_url="", name=LEARNER_NAME,
             ))
-            demo.out.say(_("Sent CERTIFICATE_CREATED (downloadable) for %(course)s.") % {"course": course.name})
+            demo.out.say(_("Sent CERTIFICATE_CREATED (downloadable, grade 0.92) for %(course)s.")
+                         % {"course": course.name})
     demo.out.say(_("Each receiver only recorded a queued badge; Celery sends it to Credly after the commit."))
 
 
@@ -300,7 +316,7 @@ def issue_badges(demo: Demo) -> None:
     deadline = time.monotonic() + (WORKER_WAIT_SECONDS if demo.uses_worker else 5)
     while True:
         rows = list(IssuedBadge.objects.filter(user=demo.learner).select_related("template").order_by("id"))
-        if len(rows) >= len(COURSES) + 1 and all(row.state != IssuedBadge.STATE_QUEUED for row in rows):
+        if len(rows) >= len(COURSES) + 2 and all(row.state != IssuedBadge.STATE_QUEUED for row in rows):
             break
         if demo.worker is not None and demo.worker.poll() is not None:
             raise DemoFailure(_("The Celery worker stopped (exit code %(code)s). Its last lines:\n%(log)s")
@@ -335,6 +351,8 @@ def issue_badges(demo: Demo) -> None:
             "state": row.state})
         demo.out.field(_("accept URL"), row.accept_url)
         demo.out.field(_("issued at"), on_credly[row.credly_badge_id]["issued_at"])
+        if row.expires_at:
+            demo.out.field(_("expires at"), on_credly[row.credly_badge_id]["expires_at"])
     demo.out.say(_("Credly holds exactly these %(count)s badges for %(email)s: nothing missing, nothing twice.")
                  % {"count": len(rows), "email": LEARNER_EMAIL})
 

@@ -61,6 +61,7 @@ DEMO_TEMPLATES = (
     ("5a7c9e1f-2b4d-4f6a-8c0e-1d3f5a7b9c02", "Data Analysis Capstone", "active"),
     ("5a7c9e1f-2b4d-4f6a-8c0e-1d3f5a7b9c03", "Legacy Course Completion", "archived"),
     ("5a7c9e1f-2b4d-4f6a-8c0e-1d3f5a7b9c04", "Python Data Specialist", "active"),
+    ("5a7c9e1f-2b4d-4f6a-8c0e-1d3f5a7b9c05", "Data Analysis with Distinction", "active"),
 )
 
 
@@ -301,7 +302,7 @@ class FakeCredlyState:
             return dict(earner)
 
     def seed_demo(self) -> dict:
-        """Seed (once) the demo organization, its token and four templates, one archived."""
+        """Seed (once) the demo organization, its token and five templates, one archived."""
         with self._lock:
             if DEMO_ORG_ID not in self._orgs:
                 self.add_organization("Demo University", id=DEMO_ORG_ID, token=DEMO_TOKEN,
@@ -546,6 +547,12 @@ class FakeCredlyState:
         except ValueError:
             raise FakeCredlyError(422, "Validation failed: issued_at must look like "
                                        "'YYYY-MM-DD HH:MM:SS +0000'") from None
+        expires_at = None
+        if body.get("expires_at") is not None:
+            try:
+                expires_at = parse_datetime(str(body["expires_at"]))
+            except ValueError:
+                raise FakeCredlyError(422, "Validation failed: expires_at is not a valid date") from None
         if body.get("locale") is not None and body["locale"] not in LOCALES:
             raise FakeCredlyError(422, f"Validation failed: locale {body['locale']!r} is not supported")
         evidence = body.get("evidence") or []
@@ -580,7 +587,7 @@ class FakeCredlyState:
                 "issued_to_middle_name": (body.get("issued_to_middle_name") or "").strip() or None,
                 "issued_to_last_name": body["issued_to_last_name"].strip(),
                 "user_id": earner["id"] if earner else None, "locale": body.get("locale") or "en",
-                "expires_at": body.get("expires_at"), "evidence": evidence,
+                "expires_at": expires_at, "evidence": evidence,
                 "suppress_badge_notification_email": bool(body.get("suppress_badge_notification_email")),
                 "created_at": now, "state_updated_at": now, "accepted_at": now if auto_accept else None,
                 "revoked_at": None, "revocation_reason": None, "deleted": False,
@@ -759,7 +766,7 @@ class FakeCredlyState:
             "badge_url": f"{self.base_url}/badges/{badge_id}",
             "image_url": template["image_url"], "image": dict(template["image"]),
             "state_updated_at": _iso(badge["state_updated_at"]), "accepted_at": _iso(badge["accepted_at"]),
-            "expires_at": badge["expires_at"], "revoked_at": _iso(badge["revoked_at"]),
+            "expires_at": _iso(badge["expires_at"]), "revoked_at": _iso(badge["revoked_at"]),
             "revocation_reason": badge["revocation_reason"], "created_at": _iso(badge["created_at"]),
             "locale": badge["locale"], "evidence": badge["evidence"], "public": True,
             "replaces_badge_id": None, "alignments": [], "badge_template": template,

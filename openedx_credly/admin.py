@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from openedx_credly import backfill, sync, tasks
+from openedx_credly import award_rules, backfill, milestones, sync, tasks
 from openedx_credly.forms import CourseBadgeTemplateForm, CredlyOrganizationForm
 from openedx_credly.models import (
     BadgeTemplate,
@@ -25,6 +25,7 @@ from openedx_credly.models import (
     CredlyOrganization,
     IssuedBadge,
     LearningPath,
+    Milestone,
     WebhookEvent,
 )
 
@@ -167,8 +168,8 @@ class CourseBadgeTemplateAdmin(admin.ModelAdmin):
     """The course-level badge template setting."""
 
     form = CourseBadgeTemplateForm
-    list_display = ("course_id", "template_image", "template", "trigger", "is_active", "revoke_on_certificate_revoked",
-                    "source", "modified")
+    list_display = ("course_id", "template_image", "template", "trigger", "rules", "is_active",
+                    "revoke_on_certificate_revoked", "source", "modified")
     list_filter = ("trigger", "is_active", "source", "template__organization")
     search_fields = ("course_id", "template__name", "template__template_id")
     list_select_related = ("template__organization",)
@@ -177,6 +178,10 @@ class CourseBadgeTemplateAdmin(admin.ModelAdmin):
     @admin.display(description=_("image"))
     def template_image(self, obj):
         return _thumbnail(obj.template.image_url, obj.template.name)
+
+    @admin.display(description=_("rules"))
+    def rules(self, obj):
+        return award_rules.describe(obj)
 
     @admin.action(description=_("Award this badge to learners who already earned the course"))
     def backfill_action(self, request, queryset):
@@ -270,6 +275,33 @@ class WebhookEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(admin.ModelAdmin):
+    """Site-wide badges for enrolling in, or completing, N courses (docs/award_rules.rst)."""
+
+    list_display = ("name", "template", "kind", "required_count", "organization", "is_active", "modified")
+    list_filter = ("kind", "is_active", "template__organization")
+    search_fields = ("name", "template__name", "organization", "course_key_prefixes")
+    list_select_related = ("template",)
+    actions = ["backfill_action"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "template":
+            kwargs["queryset"] = BadgeTemplate.objects.filter(
+                state=BadgeTemplate.STATE_ACTIVE, organization__is_active=True).select_related("organization")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.action(description=_("Award these milestones to learners who reached them before (platform records)"))
+    def backfill_action(self, request, queryset):
+        """Read enrollments and completions from the platform, then award what they reach."""
+        report, _found = milestones.backfill(list(queryset.filter(is_active=True).select_related(
+            "template__organization")))
+        for milestone, qualified, queued in report:
+            self.message_user(request, _("%(name)s: %(qualified)s learner(s) reached it; %(queued)s badge(s) queued.")
+                              % {"name": milestone.name, "qualified": qualified, "queued": queued})
+
 
 # Learning-path badges have their own admin module.
 from openedx_credly import admin_learning_paths  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import

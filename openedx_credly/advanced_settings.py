@@ -5,8 +5,9 @@ In *Other Course Settings* (enabled by the platform's ``ENABLE_OTHER_COURSE_SETT
 
     {"credly": {"badge_template_id": "<Credly template ID>", "trigger": "certificate"}}
 
-``trigger`` is ``"certificate"`` (default) or ``"passing"``; ``revoke_on_certificate_revoked``
-(true/false) is optional; a list of such objects maps several templates. When the course
+``trigger`` is ``"certificate"`` (default), ``"passing"`` or ``"grade"``; ``revoke_on_certificate_revoked``
+(true/false) and the award rules ``min_grade``, ``max_grade``, ``modes`` and ``expires_in_months``
+(docs/award_rules.rst) are optional; a list of such objects maps several templates. When the course
 is published, Studio sends ``COURSE_CATALOG_INFO_CHANGED`` and ``mirror_course`` copies the
 setting into the plugin's own mapping (``source=advanced_settings``). Removing the key
 removes only the mappings that came from it: a mapping added in the admin or through the
@@ -27,7 +28,7 @@ from openedx_credly.platform import get_platform
 log = logging.getLogger(__name__)
 
 SETTINGS_KEY = "credly"
-ENTRY_KEYS = {"badge_template_id", "trigger", "revoke_on_certificate_revoked"}
+ENTRY_KEYS = {"badge_template_id", "trigger", "revoke_on_certificate_revoked", *course_settings.RULE_FIELDS}
 # The same configuration error is written to the error log at most once a day per course.
 ERROR_REPEAT_AFTER = timedelta(days=1)
 
@@ -63,7 +64,7 @@ class SettingsFormatError(ValueError):
 def parse_entries(value):
     """
     The mappings that the "credly" entry asks for: a list of dicts with
-    ``template_id``, ``trigger`` and ``revoke_on_certificate_revoked``.
+    ``template_id``, ``trigger``, ``revoke_on_certificate_revoked`` and ``rules`` (checked on saving).
 
     ``None`` (no entry) asks for none. Raises ``SettingsFormatError`` for a shape we
     cannot read, so that a typo never silently removes a course's badge.
@@ -96,6 +97,7 @@ def parse_entries(value):
             "template_id": template_id.strip(),
             "trigger": item.get("trigger", CourseBadgeTemplate.TRIGGER_CERTIFICATE),
             "revoke_on_certificate_revoked": revoke,
+            "rules": {name: item.get(name) for name in course_settings.RULE_FIELDS},
         })
     return entries
 
@@ -119,7 +121,7 @@ def mirror_course(course_key):
             change = course_settings.set_mapping(
                 course_key, entry["template_id"], trigger=entry["trigger"],
                 revoke_on_certificate_revoked=entry["revoke_on_certificate_revoked"],
-                source=CourseBadgeTemplate.SOURCE_ADVANCED_SETTINGS,
+                source=CourseBadgeTemplate.SOURCE_ADVANCED_SETTINGS, rules=entry["rules"],
             )
         except course_settings.CourseSettingError as error:
             _report(course_key, error.message, template_id=entry["template_id"])

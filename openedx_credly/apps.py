@@ -15,6 +15,9 @@ _RECEIVERS = [
     ("on_certificate_revoked", "CERTIFICATE_REVOKED"),
     ("on_passing_status_updated", "COURSE_PASSING_STATUS_UPDATED"),
     ("on_ccx_passing_status_updated", "CCX_COURSE_PASSING_STATUS_UPDATED"),
+    ("on_persistent_grade_changed", "PERSISTENT_GRADE_SUMMARY_CHANGED"),
+    ("on_enrollment_created", "COURSE_ENROLLMENT_CREATED"),
+    ("on_unenrollment_completed", "COURSE_UNENROLLMENT_COMPLETED"),
 ]
 
 # Studio only: (receiver in cms_receivers.py, full path of the signal). A course publish

@@ -13,7 +13,7 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
-from openedx_credly import errorlog, learning_paths
+from openedx_credly import award_rules, errorlog, learning_paths, milestones
 from openedx_credly.models import BadgeTemplate, CourseBadgeTemplate, IssuedBadge
 from openedx_credly.platform import get_platform
 
@@ -33,6 +33,8 @@ class Achievement:
     username: str = ""
     event_type: str = ""
     event_id: str = ""
+    grade: object = None  # as the platform sent it (a fraction, number or string); see award_rules
+    mode: str = ""  # the certificate's mode
 
 
 def active_mappings(course_key, trigger):
@@ -89,13 +91,20 @@ def record_achievement(achievement, mappings=None):
     or every badge was already recorded and sent).
     """
     scheduled = _record_course_badges(achievement, mappings)
-    return scheduled + learning_paths.record_progress_safely(achievement)
+    return (scheduled + learning_paths.record_progress_safely(achievement)
+            + milestones.record_completion_safely(achievement))
+
+
+def record_course_badges(achievement, mappings):
+    """Only the course's own badges of ``record_achievement`` (the grade events' way in)."""
+    return _record_course_badges(achievement, mappings)
 
 
 def _record_course_badges(achievement, mappings):
     """The course's own badges of ``record_achievement``."""
     if mappings is None:
         mappings = active_mappings(achievement.course_key, achievement.trigger)
+    mappings = award_rules.awarding_mappings(mappings, achievement)
     if not mappings:
         return []
 
@@ -119,15 +128,16 @@ def _record_course_badges(achievement, mappings):
         [
             IssuedBadge(
                 user_id=user.pk,
-                template_id=template_id,
+                template_id=mapping.template_id,
                 course_id=achievement.course_key,
                 recipient_email=email,
                 recipient_name=full_name.strip(),
                 earned_at=achievement.earned_at,
+                expires_at=award_rules.expires_at(achievement.earned_at, mapping.expires_in_months),
                 trigger_event_type=achievement.event_type,
                 trigger_event_id=str(achievement.event_id or ""),
             )
-            for template_id in template_ids
+            for mapping in mappings
         ],
         ignore_conflicts=True,
     )
@@ -140,6 +150,30 @@ def _record_course_badges(achievement, mappings):
             next_attempt_at__isnull=True,
         ).values_list("id", flat=True)
     )
+    schedule_sending(queued)
+    return queued
+
+
+def record_badges(badges):
+    """
+    Insert ``IssuedBadge`` rows built by the caller (milestones) and schedule those still queued.
+
+    A row already there is a no-op on the unique constraint, as for course badges.
+    Returns the ids scheduled.
+    """
+    if not badges:
+        return []
+    IssuedBadge.objects.bulk_create(badges, ignore_conflicts=True)
+    groups = {}
+    for badge in badges:
+        groups.setdefault((badge.template_id, str(badge.course_id or "")), (badge.course_id, set()))[1].add(
+            badge.user_id)
+    queued = []
+    for (template_id, _course), (course_id, user_ids) in groups.items():
+        queued += IssuedBadge.objects.filter(
+            user_id__in=user_ids, template_id=template_id, course_id=course_id,
+            state=IssuedBadge.STATE_QUEUED, next_attempt_at__isnull=True,
+        ).values_list("id", flat=True)
     schedule_sending(queued)
     return queued
 

@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from openedx_credly import award_rules
 from openedx_credly.awarding import Achievement, active_mappings, record_achievement
 from openedx_credly.models import CourseBadgeTemplate, IssuedBadge
 from openedx_credly.platform import get_platform
@@ -25,17 +26,20 @@ from openedx_credly.platform import get_platform
 log = logging.getLogger(__name__)
 
 EVENT_TYPE = "openedx_credly.backfill"
-TRIGGERS = (CourseBadgeTemplate.TRIGGER_CERTIFICATE, CourseBadgeTemplate.TRIGGER_PASSING)
+TRIGGERS = (CourseBadgeTemplate.TRIGGER_CERTIFICATE, CourseBadgeTemplate.TRIGGER_PASSING,
+            CourseBadgeTemplate.TRIGGER_GRADE)
 
 SKIP_NO_ACCOUNT = "no_account"
 SKIP_INACTIVE = "inactive"
 SKIP_NO_EMAIL = "no_email"
 SKIP_NOT_RECORDED = "not_recorded"
+SKIP_RULES = "rules"
 SKIP_REASONS = {
     SKIP_NO_ACCOUNT: gettext_lazy("the account no longer exists"),
     SKIP_INACTIVE: gettext_lazy("the account is inactive (not activated, disabled or retired)"),
     SKIP_NO_EMAIL: gettext_lazy("the account has no email address"),
     SKIP_NOT_RECORDED: gettext_lazy("the badge could not be recorded (see the Credly error log)"),
+    SKIP_RULES: gettext_lazy("the learner's grade or certificate mode does not meet the mapping's rules"),
 }
 
 
@@ -113,7 +117,7 @@ def backfill(course_key, *, trigger=None, since=None, mappings=None, dry_run=Fal
         trigger_mappings = [mapping for mapping in mappings if mapping.trigger == each_trigger]
         if not trigger_mappings:
             continue
-        earners = get_platform().iter_course_earners(course_key, each_trigger, since)
+        earners = _earners(course_key, each_trigger, trigger_mappings, since)
         for chunk in _chunks(earners, chunk_size):
             _backfill_chunk(course_key, each_trigger, trigger_mappings, chunk, result, dry_run)
             if progress and result.learners >= next_report:
@@ -126,9 +130,19 @@ def backfill(course_key, *, trigger=None, since=None, mappings=None, dry_run=Fal
     return result
 
 
+def _earners(course_key, trigger, mappings, since):
+    """``(user_id, earned_at, grade, mode)`` of the course's earners; grades and modes only when a rule needs them."""
+    platform = get_platform()
+    if trigger == CourseBadgeTemplate.TRIGGER_GRADE or any(
+            award_rules.has_grade_bounds(mapping) or mapping.modes for mapping in mappings):
+        return platform.iter_course_earner_details(course_key, trigger, since)
+    return ((user_id, earned_at, None, None) for user_id, earned_at in
+            platform.iter_course_earners(course_key, trigger, since))
+
+
 def _backfill_chunk(course_key, trigger, mappings, chunk, result, dry_run):
-    """Handle one chunk of ``(user_id, earned_at)``: a few queries, then one record per learner."""
-    user_ids = [user_id for user_id, _earned_at in chunk]
+    """Handle one chunk of ``(user_id, earned_at, grade, mode)``: a few queries, then one record per learner."""
+    user_ids = [row[0] for row in chunk]
     users = {
         user.pk: user for user in get_user_model().objects.filter(pk__in=user_ids).only(
             "pk", "username", "email", "is_active", "first_name", "last_name")
@@ -141,10 +155,14 @@ def _backfill_chunk(course_key, trigger, mappings, chunk, result, dry_run):
         .values_list("user_id", "template_id")
     )
     attempted = set()
-    for user_id, earned_at in chunk:
+    for user_id, earned_at, grade, mode in chunk:
         result.learners += 1
         missing = [mapping for mapping in mappings if (user_id, mapping.template_id) not in already]
         result.already_had += len(mappings) - len(missing)
+        meeting = [mapping for mapping in missing if award_rules.evaluate(mapping, grade, mode)]
+        if len(meeting) < len(missing):
+            result.skipped[SKIP_RULES] += len(missing) - len(meeting)
+        missing = meeting
         if not missing:
             continue
         user = users.get(user_id)
@@ -164,7 +182,7 @@ def _backfill_chunk(course_key, trigger, mappings, chunk, result, dry_run):
             Achievement(
                 user_id=user_id, course_key=course_key, trigger=trigger, earned_at=earned_at,
                 email=user.email, full_name=names.get(user_id, "") or "", username=user.username,
-                event_type=EVENT_TYPE,
+                event_type=EVENT_TYPE, grade=grade, mode=mode or "",
             ),
             mappings=missing,
         )

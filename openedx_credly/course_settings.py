@@ -19,11 +19,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from openedx_credly import award_rules
 from openedx_credly.models import BadgeTemplate, CourseBadgeTemplate
 
 log = logging.getLogger(__name__)
 
-TRIGGERS = (CourseBadgeTemplate.TRIGGER_PASSING, CourseBadgeTemplate.TRIGGER_CERTIFICATE)
+TRIGGERS = (CourseBadgeTemplate.TRIGGER_PASSING, CourseBadgeTemplate.TRIGGER_CERTIFICATE,
+            CourseBadgeTemplate.TRIGGER_GRADE)
+RULE_FIELDS = ("min_grade", "max_grade", "modes", "expires_in_months")
 # How many times a write that lost an insert race is tried again (as an update).
 WRITE_ATTEMPTS = 3
 
@@ -57,9 +60,20 @@ def check_trigger(trigger):
     """Raise ``CourseSettingError`` unless ``trigger`` is one of ``TRIGGERS``."""
     if trigger not in TRIGGERS:
         raise CourseSettingError(
-            _('"%(trigger)s" is not a trigger: use "passing" or "certificate".') % {"trigger": trigger},
+            _('"%(trigger)s" is not a trigger: use "passing", "certificate" or "grade".') % {"trigger": trigger},
             "invalid_trigger",
         )
+
+
+def check_rules(trigger, rules):
+    """
+    The award rules (``min_grade``, ``max_grade``, ``modes``, ``expires_in_months``) in stored form;
+    a ``CourseSettingError`` naming the field when they cannot be saved. Missing keys mean "no rule".
+    """
+    try:
+        return award_rules.check_rules(trigger, **{name: (rules or {}).get(name) for name in RULE_FIELDS})
+    except award_rules.RuleError as error:
+        raise CourseSettingError(error.message, error.code) from error
 
 
 def check_template(template_or_id):
@@ -141,22 +155,25 @@ def _describe(source):
 
 
 def set_mapping(course_key, template, *, trigger, source, user=None, is_active=True,
-                revoke_on_certificate_revoked=False, history=True):
+                revoke_on_certificate_revoked=False, history=True, rules=None):
     """
     Make ``course_key`` award ``template`` on ``trigger``; returns a ``MappingChange``.
 
     ``template`` is a ``BadgeTemplate`` or a Credly template ID. There is one mapping per
     course and template (a unique constraint): an existing one is updated, and the
-    caller's ``source`` becomes its source. Two callers racing to create the same
-    mapping end with one row: the loser's insert fails on the constraint and it
-    updates the winner's row instead.
+    caller's ``source`` becomes its source. ``rules`` (``min_grade``, ``max_grade``,
+    ``modes``, ``expires_in_months``; a missing key means no rule) are set with the rest.
+    Two callers racing to create the same mapping end with one row: the loser's insert
+    fails on the constraint and it updates the winner's row instead.
     """
     check_trigger(trigger)
+    wanted_rules = check_rules(trigger, rules)
     template = check_template(template)
     wanted = {
         "trigger": trigger,
         "is_active": bool(is_active),
         "revoke_on_certificate_revoked": bool(revoke_on_certificate_revoked),
+        **wanted_rules,
     }
     nested = transaction.get_connection().in_atomic_block
     for attempt in range(1, WRITE_ATTEMPTS + 1):
@@ -179,7 +196,7 @@ def set_mapping(course_key, template, *, trigger, source, user=None, is_active=T
                 raise
     if created or changed_fields:
         log.info("Course %s: badge template %s %s through %s (%s).", course_key, template.template_id,
-                 "added" if created else "changed", source, json.dumps(wanted))
+                 "added" if created else "changed", source, json.dumps(wanted, default=str))
     return MappingChange(mapping=mapping, created=created, changed=bool(changed_fields))
 
 

@@ -160,9 +160,16 @@ class CourseBadgeTemplateForm(forms.ModelForm):
         label=_("Badge template"),
     )
 
+    modes = forms.CharField(
+        label=_("Certificate modes"), required=False,
+        help_text=_("Award only certificates of these modes, separated by commas (verified, professional, ...). "
+                    "Empty: any mode."),
+    )
+
     class Meta:
         model = CourseBadgeTemplate
-        fields = ["course_id", "template", "trigger", "is_active", "revoke_on_certificate_revoked"]
+        fields = ["course_id", "template", "trigger", "is_active", "revoke_on_certificate_revoked",
+                  "min_grade", "max_grade", "modes", "expires_in_months"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -171,6 +178,8 @@ class CourseBadgeTemplateForm(forms.ModelForm):
             self.fields["template"].queryset = BadgeTemplate.objects.filter(
                 Q(state=BadgeTemplate.STATE_ACTIVE, organization__is_active=True) | Q(pk=self.instance.template_id)
             ).select_related("organization")
+        if not self.is_bound:
+            self.initial["modes"] = ", ".join(self.instance.modes or [])
 
     def clean(self):
         cleaned = super().clean()
@@ -180,6 +189,7 @@ class CourseBadgeTemplateForm(forms.ModelForm):
                 course_settings.check_template(cleaned["template"])
             if cleaned.get("trigger"):
                 course_settings.check_trigger(cleaned["trigger"])
+                cleaned.update(course_settings.check_rules(cleaned["trigger"], cleaned))
         except course_settings.CourseSettingError as error:
             raise forms.ValidationError(error.message, code=error.code) from error
         return cleaned

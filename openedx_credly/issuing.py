@@ -116,6 +116,8 @@ def build_payload(badge):
     locale = _locale()
     if locale:
         payload["locale"] = locale
+    if badge.expires_at:  # from the course mapping's expires_in_months (award_rules.expires_at)
+        payload["expires_at"] = format_issued_at(badge.expires_at)
     if badge.course_id:
         course_url = get_platform().get_course_url(badge.course_id)
         if course_url:
@@ -140,7 +142,8 @@ def credly_fields(data):
     }
     if state in IssuedBadge.ON_CREDLY_STATES:
         fields["state"] = state
-    for field, key in (("issued_at", "issued_at"), ("state_updated_at", "state_updated_at")):
+    for field, key in (("issued_at", "issued_at"), ("state_updated_at", "state_updated_at"),
+                       ("expires_at", "expires_at")):
         value = data.get(key)
         if value:
             parsed = parse_datetime(str(value).replace(" +", "+").replace(" -", "-").replace(" ", "T", 1))

@@ -7,6 +7,8 @@ constraint is what makes "exactly once" hold whatever the events, the broker or 
 workers do.
 """
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -124,9 +126,14 @@ class CourseBadgeTemplate(models.Model):
 
     TRIGGER_PASSING = "passing"
     TRIGGER_CERTIFICATE = "certificate"
-    TRIGGER_CHOICES = [
+    TRIGGER_GRADE = "grade"
+    # What completes a course (learning paths and milestones count these).
+    COMPLETION_TRIGGER_CHOICES = [
         (TRIGGER_PASSING, _("when the learner passes the course")),
         (TRIGGER_CERTIFICATE, _("when the learner earns a certificate")),
+    ]
+    TRIGGER_CHOICES = COMPLETION_TRIGGER_CHOICES + [
+        (TRIGGER_GRADE, _("when the learner's course grade reaches the minimum grade")),
     ]
 
     SOURCE_ADMIN = "admin"
@@ -149,6 +156,23 @@ class CourseBadgeTemplate(models.Model):
         help_text=_("Revoke the badge on Credly when the learner's certificate is revoked."),
     )
     source = models.CharField(_("set from"), max_length=32, choices=SOURCE_CHOICES, default=SOURCE_ADMIN)
+    # Award rules (see award_rules.py and docs/award_rules.rst).
+    min_grade = models.DecimalField(
+        _("minimum grade (%)"), max_digits=5, decimal_places=2, null=True, blank=True,
+        help_text=_("Award only from this course grade up, in percent (90 for a distinction). Empty: no minimum."),
+    )
+    max_grade = models.DecimalField(
+        _("maximum grade (%)"), max_digits=5, decimal_places=2, null=True, blank=True,
+        help_text=_("Award only below this grade, in percent (100 includes 100 %). Empty: no maximum."),
+    )
+    modes = models.JSONField(
+        _("certificate modes"), default=list, blank=True,
+        help_text=_("Award only certificates of these modes (verified, professional, ...). Empty: any mode."),
+    )
+    expires_in_months = models.PositiveSmallIntegerField(
+        _("expires after (months)"), null=True, blank=True,
+        help_text=_("The badge expires this many months after it was earned. Empty: the template's default."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         verbose_name=_("created by"),
@@ -165,6 +189,19 @@ class CourseBadgeTemplate(models.Model):
 
     def __str__(self):
         return f"{self.course_id} → {self.template}"
+
+    def clean(self):
+        """The award rules must make sense together (see ``award_rules.check_rules``)."""
+        from openedx_credly import award_rules  # pylint: disable=import-outside-toplevel
+
+        try:
+            rules = award_rules.check_rules(self.trigger, self.min_grade, self.max_grade, self.modes,
+                                            self.expires_in_months)
+        except award_rules.RuleError as error:
+            raise ValidationError({error.field: error.message} if error.field else error.message,
+                                  code=error.code) from error
+        for name, value in rules.items():
+            setattr(self, name, value)
 
 
 class IssuedBadge(models.Model):
@@ -218,6 +255,8 @@ class IssuedBadge(models.Model):
     image_url = models.URLField(_("image URL"), max_length=1000, blank=True, default="")
     earned_at = models.DateTimeField(_("earned at"), help_text=_("When the learner earned it; sent as issued_at."))
     issued_at = models.DateTimeField(_("issued on Credly at"), null=True, blank=True)
+    # Set from the mapping's expires_in_months when the badge is recorded; sent as Credly's expires_at.
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     state_updated_at = models.DateTimeField(_("state updated at"), null=True, blank=True)
     trigger_event_type = models.CharField(_("earned through event"), max_length=255, blank=True, default="")
     trigger_event_id = models.CharField(_("event ID"), max_length=64, blank=True, default="")
@@ -413,7 +452,7 @@ class LearningPathCourse(models.Model):
     # Indexed: an event looks its course up here, never scans every path.
     course_id = CourseKeyField(_("course"), max_length=255, db_index=True)
     trigger = models.CharField(
-        _("counts"), max_length=16, choices=CourseBadgeTemplate.TRIGGER_CHOICES,
+        _("counts"), max_length=16, choices=CourseBadgeTemplate.COMPLETION_TRIGGER_CHOICES,
         default=CourseBadgeTemplate.TRIGGER_CERTIFICATE,
     )
 
@@ -470,3 +509,103 @@ class LearningPathProgress(models.Model):
 
     def __str__(self):
         return f"user {self.user_id}: {self.course_id} ({self.path})"
+
+
+# ---------------------------------------------------------------------------
+# Milestones: site-wide badges for "enrolled in N courses", "completed N courses" (docs/award_rules.rst).
+# ---------------------------------------------------------------------------
+
+
+class Milestone(models.Model):
+    """
+    A badge template earned by enrolling in, or completing, N courses (optionally of some courses only).
+
+    .. no_pii: A rule and a badge template, not people.
+    """
+
+    KIND_ENROLLED = "enrolled"
+    KIND_COMPLETED = "completed"
+    KIND_CHOICES = [
+        (KIND_ENROLLED, _("enrolled in N courses")),
+        (KIND_COMPLETED, _("completed N courses (passed, or earned the certificate)")),
+    ]
+
+    name = models.CharField(_("name"), max_length=255, help_text=_("Shown to learners next to the badge."))
+    template = models.ForeignKey(
+        BadgeTemplate, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("badge template"),
+    )
+    kind = models.CharField(_("badge earned when"), max_length=16, choices=KIND_CHOICES, default=KIND_COMPLETED)
+    required_count = models.PositiveIntegerField(_("N (courses)"), default=3, validators=[MinValueValidator(1)])
+    organization = models.CharField(
+        _("only courses of the organization"), max_length=255, blank=True, default="",
+        help_text=_("The organization part of the course ID (Org in course-v1:Org+Course+Run). Empty: any."),
+    )
+    course_key_prefixes = models.TextField(
+        _("only courses whose ID starts with"), blank=True, default="",
+        help_text=_("One prefix a line, such as course-v1:Org+DS. Empty: any course."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def prefixes(self):
+        """The course key prefixes, one per non-empty line."""
+        return [line.strip() for line in self.course_key_prefixes.splitlines() if line.strip()]
+
+
+class CourseEnrollmentRecord(models.Model):
+    """
+    A learner enrolled in a course (an event, or the platform's records): what "enrolled in N" counts.
+
+    .. no_pii: A user id, a course id and a time.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("learner"),
+    )
+    course_id = CourseKeyField(_("course"), max_length=255)
+    enrolled_at = models.DateTimeField(_("enrolled at"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("course enrollment record")
+        verbose_name_plural = _("course enrollment records")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course_id"], name="credly_one_enrollment_per_course"),
+        ]
+
+    def __str__(self):
+        return f"user {self.user_id}: {self.course_id}"
+
+
+class CourseCompletionRecord(models.Model):
+    """
+    A learner completed a course (passed it, or earned its certificate): what "completed N" counts.
+
+    .. no_pii: A user id, a course id and a time.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("learner"),
+    )
+    course_id = CourseKeyField(_("course"), max_length=255)
+    completed_at = models.DateTimeField(_("completed at"))
+
+    class Meta:
+        verbose_name = _("course completion record")
+        verbose_name_plural = _("course completion records")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course_id"], name="credly_one_completion_per_course"),
+        ]
+
+    def __str__(self):
+        return f"user {self.user_id}: {self.course_id}"

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 
 from openedx_credly.models import IssuedBadge
 from openedx_credly.platform import get_platform
@@ -44,6 +45,12 @@ class LearnerBadge:
     accept_url: str
     badge_url: str
     template_id: str
+    expires_at: datetime = None
+
+    @property
+    def is_expired(self):
+        """Whether the badge's expiry date has passed (expired badges are labelled, not hidden)."""
+        return bool(self.expires_at and self.expires_at <= timezone.now())
 
     @property
     def is_pending(self):
@@ -123,6 +130,7 @@ def learner_badges(user, page=1, page_size=None, states=None):
             accept_url=safe_url(row.accept_url) if pending else "",
             badge_url=safe_url(row.badge_url),
             template_id=row.template.template_id,
+            expires_at=row.expires_at,
         ))
     return BadgePage(badges=badges, count=count, number=number, size=size)
 

@@ -12,6 +12,7 @@ import functools
 import logging
 
 from django.conf import settings
+from django.db.models import F
 from django.utils.module_loading import import_string
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,32 @@ class StandalonePlatform:
         Learning paths use it to count courses completed before the path existed.
         """
         return {}
+
+    def iter_course_earner_details(self, course_key, trigger, since=None):
+        """
+        Yield ``(user_id, earned_at, grade, mode)`` like ``iter_course_earners``, for award rules.
+
+        ``grade`` is the platform's fraction (the certificate's own grade for ``"certificate"``,
+        the persistent course grade otherwise) and ``mode`` the certificate mode (None when
+        unknown). ``trigger`` may also be ``"grade"``: every learner with a course grade,
+        dated when the grade was last computed.
+        """
+        if trigger == "grade":
+            return iter(())
+        return ((user_id, earned_at, None, None) for user_id, earned_at in
+                self.iter_course_earners(course_key, trigger, since))
+
+    def get_course_grade(self, user_id, course_key):  # pylint: disable=unused-argument
+        """The learner's persistent course grade, a fraction from 0 to 1, or None."""
+        return None
+
+    def get_certificate(self, user_id, course_key):  # pylint: disable=unused-argument
+        """The learner's downloadable certificate as ``{"grade", "mode", "created"}``, or None."""
+        return None
+
+    def iter_enrollments(self):
+        """Yield ``(user_id, course_key, created)`` of every active enrollment (milestone backfill)."""
+        return iter(())
 
     def unknown_courses(self, course_keys):  # pylint: disable=unused-argument
         """
@@ -185,6 +212,49 @@ class OpenEdxPlatform(StandalonePlatform):
                 user_id=user_id, course_id__in=list(course_keys), passed_timestamp__isnull=False,
             ).values_list("course_id", "passed_timestamp")
         return {str(key): earned_at for key, earned_at in rows}
+
+    def iter_course_earner_details(self, course_key, trigger, since=None):
+        # pylint: disable=import-error,import-outside-toplevel
+        if trigger == "certificate":
+            from lms.djangoapps.certificates.models import GeneratedCertificate
+
+            rows = GeneratedCertificate.objects.filter(course_id=course_key, status="downloadable")
+            if since:
+                rows = rows.filter(created_date__gte=since)
+            yield from iter_in_key_order(rows, "id", ("user_id", "created_date", "grade", "mode"))
+            return
+        from lms.djangoapps.grades.models import PersistentCourseGrade
+
+        rows = PersistentCourseGrade.objects.filter(course_id=course_key)
+        date_field = "modified" if trigger == "grade" else "passed_timestamp"
+        if trigger != "grade":
+            rows = rows.filter(passed_timestamp__isnull=False)
+        if since:
+            rows = rows.filter(**{f"{date_field}__gte": since})
+        for user_id, earned_at, grade in iter_in_key_order(rows, "id", ("user_id", date_field, "percent_grade")):
+            yield user_id, earned_at, grade, None
+
+    def get_course_grade(self, user_id, course_key):
+        # pylint: disable=import-error,import-outside-toplevel
+        from lms.djangoapps.grades.models import PersistentCourseGrade
+
+        return PersistentCourseGrade.objects.filter(user_id=user_id, course_id=course_key).values_list(
+            "percent_grade", flat=True).first()
+
+    def get_certificate(self, user_id, course_key):
+        # pylint: disable=import-error,import-outside-toplevel
+        from lms.djangoapps.certificates.models import GeneratedCertificate
+
+        return GeneratedCertificate.objects.filter(
+            user_id=user_id, course_id=course_key, status="downloadable",
+        ).values("grade", "mode", created=F("created_date")).first()
+
+    def iter_enrollments(self):
+        # pylint: disable=import-error,import-outside-toplevel
+        from common.djangoapps.student.models import CourseEnrollment
+
+        yield from iter_in_key_order(CourseEnrollment.objects.filter(is_active=True), "id",
+                                     ("user_id", "course_id", "created"))
 
     def unknown_courses(self, course_keys):
         # pylint: disable=import-error,import-outside-toplevel

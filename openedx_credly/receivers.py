@@ -5,12 +5,13 @@ A receiver never raises (the platform sends events robustly, so an exception wou
 only be logged and the badge lost without a trace) and never talks to Credly: it
 records the achievement in the database and leaves the sending to a Celery task.
 """
+import dataclasses
 import logging
 
 from django.utils import timezone
 
-from openedx_credly import revoking
-from openedx_credly.awarding import Achievement, record_achievement
+from openedx_credly import award_rules, milestones, revoking
+from openedx_credly.awarding import Achievement, record_achievement, record_course_badges
 from openedx_credly.models import CourseBadgeTemplate
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ def _earned_at(metadata):
     return getattr(metadata, "time", None) or timezone.now()
 
 
-def _achievement(user, course_key, trigger, metadata):
+def _achievement(user, course_key, trigger, metadata, **rules):
     pii = getattr(user, "pii", None)
     return Achievement(
         user_id=user.id,
@@ -34,6 +35,7 @@ def _achievement(user, course_key, trigger, metadata):
         username=getattr(pii, "username", "") or "",
         event_type=getattr(metadata, "event_type", "") or "",
         event_id=str(getattr(metadata, "id", "") or ""),
+        **rules,
     )
 
 
@@ -51,7 +53,7 @@ def on_certificate_created(signal, sender, certificate, metadata, **kwargs):  # 
         return
     _record_safely(
         lambda: _achievement(certificate.user, certificate.course.course_key, CourseBadgeTemplate.TRIGGER_CERTIFICATE,
-                             metadata),
+                             metadata, grade=certificate.grade, mode=certificate.mode or ""),
         "a certificate event",
     )
 
@@ -89,3 +91,57 @@ def on_ccx_passing_status_updated(signal, sender, course_passing_status, metadat
                              CourseBadgeTemplate.TRIGGER_PASSING, metadata),
         "a CCX passing-status event",
     )
+
+
+def on_persistent_grade_changed(signal, sender, grade, metadata, **kwargs):  # pylint: disable=unused-argument
+    """
+    The learner's course grade was recomputed (on every graded submission): the course's
+    ``grade`` mappings, and its ``passing`` mappings with a grade range once the learner
+    passed, award when the grade is in their range. One query for a course without them.
+    """
+    try:
+        mappings = award_rules.grade_event_mappings(grade.course.course_key)
+        if not mappings:
+            return
+        if not grade.passed_timestamp:
+            mappings = [mapping for mapping in mappings if mapping.trigger == CourseBadgeTemplate.TRIGGER_GRADE]
+        # Grades are recomputed often: a learner already holding the badge costs one query more, no write.
+        mappings = award_rules.not_yet_held(
+            [mapping for mapping in mappings if award_rules.evaluate(mapping, grade.percent_grade)],
+            grade.user_id, grade.course.course_key,
+        )
+        for trigger in (CourseBadgeTemplate.TRIGGER_GRADE, CourseBadgeTemplate.TRIGGER_PASSING):
+            selected = [mapping for mapping in mappings if mapping.trigger == trigger]
+            if not selected or (trigger == CourseBadgeTemplate.TRIGGER_PASSING and not grade.passed_timestamp):
+                continue
+            record_course_badges(
+                Achievement(
+                    user_id=grade.user_id, course_key=grade.course.course_key, trigger=trigger,
+                    earned_at=_earned_at(metadata), event_type=getattr(metadata, "event_type", "") or "",
+                    event_id=str(getattr(metadata, "id", "") or ""), grade=grade.percent_grade,
+                ),
+                selected,
+            )
+    except Exception:  # pylint: disable=broad-except
+        log.exception("openedx-credly could not record a grade event; no badge was queued for it.")
+
+
+def _enrollment(enrollment, metadata, is_active):
+    try:
+        achievement = _achievement(enrollment.user, enrollment.course.course_key, "", metadata)
+        if is_active and getattr(enrollment, "creation_date", None):
+            achievement = dataclasses.replace(achievement, earned_at=enrollment.creation_date)
+        milestones.record_enrollment_safely(achievement, is_active=is_active)
+    except Exception:  # pylint: disable=broad-except
+        log.exception("openedx-credly could not record an enrollment event.")
+
+
+def on_enrollment_created(signal, sender, enrollment, metadata, **kwargs):  # pylint: disable=unused-argument
+    """A learner enrolled: counts toward "enrolled in N courses" milestones (no query when there are none)."""
+    if getattr(enrollment, "is_active", True):
+        _enrollment(enrollment, metadata, True)
+
+
+def on_unenrollment_completed(signal, sender, enrollment, metadata, **kwargs):  # pylint: disable=unused-argument
+    """A learner unenrolled: the enrollment stops counting (a milestone badge already earned stays)."""
+    _enrollment(enrollment, metadata, False)

@@ -24,6 +24,8 @@ class Certificate(models.Model):
     course_id = CourseKeyField(max_length=255, db_index=True)
     status = models.CharField(max_length=32, default="downloadable")
     created_date = models.DateTimeField()
+    mode = models.CharField(max_length=32, default="verified")
+    grade = models.CharField(max_length=5, blank=True, default="")
 
     class Meta:
         unique_together = [("user", "course_id")]
@@ -35,6 +37,20 @@ class CourseGrade(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     course_id = CourseKeyField(max_length=255, db_index=True)
     passed_timestamp = models.DateTimeField(null=True, blank=True)
+    percent_grade = models.FloatField(default=0.0)
+    modified = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        unique_together = [("user", "course_id")]
+
+
+class Enrollment(models.Model):
+    """A course enrollment (CourseEnrollment)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    course_id = CourseKeyField(max_length=255, db_index=True)
+    is_active = models.BooleanField(default=True)
+    created = models.DateTimeField()
 
     class Meta:
         unique_together = [("user", "course_id")]

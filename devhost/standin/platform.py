@@ -81,3 +81,31 @@ class StandInPlatform(StandalonePlatform):
         value = models.Preference.objects.filter(user=user, key=ACCOUNT_PRIVACY_PREFERENCE).values_list(
             "value", flat=True).first()
         return value or default_account_privacy()
+
+    def iter_course_earner_details(self, course_key, trigger, since=None):
+        if trigger == "certificate":
+            rows = models.Certificate.objects.filter(course_id=course_key, status="downloadable")
+            if since:
+                rows = rows.filter(created_date__gte=since)
+            yield from iter_in_key_order(rows, "id", ("user_id", "created_date", "grade", "mode"))
+            return
+        rows = models.CourseGrade.objects.filter(course_id=course_key)
+        date_field = "modified" if trigger == "grade" else "passed_timestamp"
+        if trigger != "grade":
+            rows = rows.filter(passed_timestamp__isnull=False)
+        if since:
+            rows = rows.filter(**{f"{date_field}__gte": since})
+        for user_id, earned_at, grade in iter_in_key_order(rows, "id", ("user_id", date_field, "percent_grade")):
+            yield user_id, earned_at, grade, None
+
+    def get_course_grade(self, user_id, course_key):
+        return models.CourseGrade.objects.filter(user_id=user_id, course_id=course_key).values_list(
+            "percent_grade", flat=True).first()
+
+    def get_certificate(self, user_id, course_key):
+        row = models.Certificate.objects.filter(user_id=user_id, course_id=course_key, status="downloadable").first()
+        return {"grade": row.grade, "mode": row.mode, "created": row.created_date} if row else None
+
+    def iter_enrollments(self):
+        return iter_in_key_order(models.Enrollment.objects.filter(is_active=True), "id",
+                                 ("user_id", "course_id", "created"))

@@ -54,6 +54,10 @@ DEFAULTS = {
     "CREDLY_SYSTEM_USERNAME": "openedx_credly_system",
     # Seconds the cached index of courses that belong to a learning path lives.
     "CREDLY_LEARNING_PATH_INDEX_TIMEOUT": 300,
+    # Seconds the cached "which kinds of milestone are active" fact lives (dropped when a milestone changes).
+    "CREDLY_MILESTONE_INDEX_TIMEOUT": 300,
+    # Certificate modes of the site's own, accepted in a course mapping's modes beside the standard ones.
+    "CREDLY_EXTRA_CERTIFICATE_MODES": [],
     # Prefix of issuer_earner_id, our stable id of a learner on Credly (then the user id).
     "CREDLY_ISSUER_EARNER_ID_PREFIX": "openedx-user-",
     # Dotted path of the platform adapter class; None picks edx-platform's when it is there.

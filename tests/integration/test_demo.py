@@ -25,9 +25,11 @@ def assert_demo_succeeded(result):
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "Traceback" not in output
-    assert "OK  Demo finished: 3 badges issued" in result.stdout
+    assert "OK  Demo finished: 4 badges issued" in result.stdout
     badge_ids = re.findall(rf"Credly badge id:\s+({UUID})", result.stdout)
-    assert len(set(badge_ids)) == 3, result.stdout  # two courses, and the learning path over both
+    # two courses, the second one's distinction, and the learning path over both
+    assert len(set(badge_ids)) == 4, result.stdout
+    assert "Data Analysis with Distinction" in result.stdout and "expires at" in result.stdout
     assert 'earned a badge for the learning path "Python for Data"' in result.stdout
     assert re.search(rf"accept URL:\s+http://127\.0\.0\.1:\d+/earner/badges/{badge_ids[0]}/accept", result.stdout)
     assert "that one is now accepted" in result.stdout

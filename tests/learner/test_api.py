@@ -53,6 +53,8 @@ def test_lists_pending_and_accepted_badges_only(client, learner, template, organ
         "accept_url": pending.accept_url,
         "badge_url": pending.badge_url,
         "template_id": template.template_id,
+        "expires_at": None,
+        "is_expired": False,
     }
     assert by_id[accepted.credly_badge_id]["state"] == "accepted"
     assert by_id[accepted.credly_badge_id]["accept_url"] == ""

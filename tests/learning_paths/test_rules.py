@@ -5,7 +5,7 @@ import pytest
 from opaque_keys.edx.keys import CourseKey
 
 from devhost.standin import models as standin
-from openedx_credly import learning_paths
+from openedx_credly import learning_paths, milestones
 from openedx_credly.awarding import Achievement, record_achievement
 from openedx_credly.models import BadgeTemplate, CredlyErrorLog, IssuedBadge, LearningPath, LearningPathProgress
 from tests.conftest import make_learner, send_certificate, send_passing
@@ -281,6 +281,7 @@ def test_course_in_no_mapping_and_no_path_costs_one_query(learner, courses, path
                                                           django_capture_on_commit_callbacks):
     make_path(path_template, courses[:2])
     learning_paths.course_index()  # warm
+    milestones.active_kinds()  # warm: no milestone either
     elsewhere = CourseKey.from_string("course-v1:Elsewhere+X1+2026")
     with django_capture_on_commit_callbacks(execute=True):
         with django_assert_num_queries(1):

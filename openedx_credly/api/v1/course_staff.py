@@ -105,8 +105,9 @@ class TemplatesView(CourseStaffAPIView):
 class CourseBadgeTemplatesView(CourseScopedAPIView):
     """
     ``GET``: the course's badge template mappings.
-    ``POST {"template_id", "trigger", "revoke_on_certificate_revoked", "is_active"}``: add one
-    (201), or update the course's mapping of that template (200).
+    ``POST {"template_id", "trigger", "revoke_on_certificate_revoked", "is_active", "min_grade",
+    "max_grade", "modes", "expires_in_months"}``: add one (201), or update the course's mapping
+    of that template (200); a field left out takes its default (no rule).
     """
 
     def get(self, request, course_id):  # pylint: disable=unused-argument
@@ -130,6 +131,7 @@ class CourseBadgeTemplatesView(CourseScopedAPIView):
                 self.course_key, data["template_id"], trigger=data["trigger"],
                 revoke_on_certificate_revoked=data["revoke_on_certificate_revoked"], is_active=data["is_active"],
                 source=CourseBadgeTemplate.SOURCE_API, user=request.user,
+                rules={name: data[name] for name in course_settings.RULE_FIELDS},
             )
         except course_settings.CourseSettingError as error:
             raise BadRequest(error.message, code=error.code) from error
@@ -172,6 +174,8 @@ def _not_found(course_key, template_id):
 def _describe_errors(errors):
     parts = []
     for name, messages in errors.items():
+        if isinstance(messages, dict):  # a list field's errors, by item index
+            messages = [message for item in messages.values() for message in item]
         text = " ".join(str(message) for message in messages) if isinstance(messages, list) else str(messages)
         parts.append(text if name == "non_field_errors" else f"{name}: {text}")
     return " ".join(parts)

@@ -14,7 +14,8 @@ class LearningPathCourseSerializer(serializers.Serializer):  # pylint: disable=a
 
     course_id = StrictCharField(max_length=255)
     trigger = serializers.ChoiceField(
-        choices=CourseBadgeTemplate.TRIGGER_CHOICES, required=False, default=CourseBadgeTemplate.TRIGGER_CERTIFICATE,
+        choices=CourseBadgeTemplate.COMPLETION_TRIGGER_CHOICES, required=False,
+        default=CourseBadgeTemplate.TRIGGER_CERTIFICATE,
         error_messages={"invalid_choice": TRIGGER_ERROR},
     )
 

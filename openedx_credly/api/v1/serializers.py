@@ -17,6 +17,8 @@ class LearnerBadgeSerializer(serializers.Serializer):  # pylint: disable=abstrac
     accept_url = serializers.CharField(help_text="Where to accept the badge on Credly; empty once accepted.")
     badge_url = serializers.CharField()
     template_id = serializers.CharField()
+    expires_at = serializers.DateTimeField(allow_null=True, help_text="When the badge expires; null if it does not.")
+    is_expired = serializers.BooleanField(help_text="Whether expires_at has passed (the badge is still listed).")
 
 
 class PathProgressSerializer(serializers.Serializer):  # pylint: disable=abstract-method

@@ -25,7 +25,8 @@ class Command(BaseCommand):
         parser.add_argument("--since",
                             help="Only learners who earned the course on or after this date (YYYY-MM-DD, UTC).")
         parser.add_argument("--trigger",
-                            choices=[CourseBadgeTemplate.TRIGGER_CERTIFICATE, CourseBadgeTemplate.TRIGGER_PASSING],
+                            choices=[CourseBadgeTemplate.TRIGGER_CERTIFICATE, CourseBadgeTemplate.TRIGGER_PASSING,
+                                     CourseBadgeTemplate.TRIGGER_GRADE],
                             help="Only the course's mappings of this trigger (default: all of its active mappings).")
         parser.add_argument("--dry-run", action="store_true", help="Count what would be queued; change nothing.")
         parser.add_argument("--progress-every", type=int, default=1000, help="Report progress every N learners.")

@@ -1,9 +1,11 @@
 """
 ``manage.py credly_issue --course COURSE --user USERNAME [--template ID] [--dry-run]``
 
-Try a course's badge on one learner first. ``--dry-run`` prints the request that would
-be sent to Credly (the URL, then exactly the JSON body), and changes nothing; the
-credential is never printed. Without it, the achievement is recorded and sent through
+Try a course's badge on one learner first. ``--dry-run`` says, for each of the course's
+mappings, whether its rules (grade range, certificate modes) would award the badge to this
+learner and why not, from the platform's grade and certificate; then prints the request
+that would be sent to Credly (the URL, then exactly the JSON body) for those that would.
+It changes nothing; the credential is never printed. Without it, the achievement is recorded and sent through
 the normal queue, and the badge's state is printed.
 """
 import json
@@ -14,13 +16,14 @@ from django.utils import timezone
 from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
 
-from openedx_credly import issuing
+from openedx_credly import award_rules, issuing
 from openedx_credly.awarding import Achievement, active_mappings, record_achievement
 from openedx_credly.connections import api_base_url
 from openedx_credly.models import CourseBadgeTemplate, IssuedBadge
 from openedx_credly.platform import get_platform
 
-TRIGGERS = (CourseBadgeTemplate.TRIGGER_CERTIFICATE, CourseBadgeTemplate.TRIGGER_PASSING)
+TRIGGERS = (CourseBadgeTemplate.TRIGGER_CERTIFICATE, CourseBadgeTemplate.TRIGGER_PASSING,
+            CourseBadgeTemplate.TRIGGER_GRADE)
 
 
 def issue_url(organization):
@@ -68,6 +71,8 @@ class Command(BaseCommand):
 
     def _earned_at(self, user, course_key, trigger):
         """When the learner earned the course, if the platform knows; else now (a test issue)."""
+        if trigger == CourseBadgeTemplate.TRIGGER_GRADE:
+            return timezone.now()  # a grade badge is dated when the grade was reached
         lookup = getattr(get_platform(), "get_user_achievements", None)
         earned_at = lookup(user.pk, [course_key], trigger).get(str(course_key)) if lookup else None
         if earned_at is None:
@@ -77,8 +82,31 @@ class Command(BaseCommand):
             )
         return earned_at or timezone.now()
 
+    @staticmethod
+    def _grade_and_mode(user, course_key, trigger):
+        """What the rules look at, as the platform knows it: ``(grade, mode)``."""
+        platform = get_platform()
+        if trigger == CourseBadgeTemplate.TRIGGER_CERTIFICATE:
+            certificate = getattr(platform, "get_certificate", lambda *args: None)(user.pk, course_key) or {}
+            return certificate.get("grade"), certificate.get("mode") or ""
+        return getattr(platform, "get_course_grade", lambda *args: None)(user.pk, course_key), ""
+
+    def _explain(self, user, course_key, mapping):
+        """Say whether the mapping's rules award this learner, and why; returns the verdict."""
+        grade, mode = self._grade_and_mode(user, course_key, mapping.trigger)
+        verdict = award_rules.evaluate(mapping, grade, mode)
+        rules = award_rules.describe(mapping)
+        if verdict:
+            self.stderr.write(f"{mapping.template.name} ({mapping.trigger}; {rules}): would award.")
+        else:
+            self.stderr.write(f"{mapping.template.name} ({mapping.trigger}; {rules}): would NOT award: "
+                              f"{verdict.reason}.")
+        return verdict
+
     def _dry_run(self, user, course_key, mappings, full_name):
         for mapping in mappings:
+            if not self._explain(user, course_key, mapping):
+                continue
             earned_at = self._earned_at(user, course_key, mapping.trigger)
             existing = IssuedBadge.objects.filter(user=user, template=mapping.template, course_id=course_key).first()
             if existing:
@@ -89,6 +117,7 @@ class Command(BaseCommand):
             badge = IssuedBadge(
                 user=user, template=mapping.template, course_id=course_key, recipient_email=user.email,
                 recipient_name=full_name.strip(), earned_at=earned_at,
+                expires_at=award_rules.expires_at(earned_at, mapping.expires_in_months),
             )
             self.stdout.write(f"POST {issue_url(mapping.template.organization)}")
             self.stdout.write(json.dumps(issuing.build_payload(badge), indent=2))
@@ -99,14 +128,20 @@ class Command(BaseCommand):
             selected = [mapping for mapping in mappings if mapping.trigger == trigger]
             if selected:
                 earned_at = self._earned_at(user, course_key, trigger)
+                grade, mode = self._grade_and_mode(user, course_key, trigger)
                 record_achievement(Achievement(
                     user_id=user.pk, course_key=course_key, trigger=trigger, earned_at=earned_at, email=user.email,
                     full_name=full_name, username=user.username, event_type="openedx_credly.credly_issue",
+                    grade=grade, mode=mode,
                 ), mappings=selected)
         for mapping in mappings:
             badge = IssuedBadge.objects.filter(user=user, template=mapping.template, course_id=course_key).first()
             if badge is None:
-                self.stdout.write(f"{mapping.template.name}: not recorded; see the Credly error log.")
+                verdict = award_rules.evaluate(mapping, *self._grade_and_mode(user, course_key, mapping.trigger))
+                if not verdict:
+                    self.stdout.write(f"{mapping.template.name}: not awarded: {verdict.reason}.")
+                else:
+                    self.stdout.write(f"{mapping.template.name}: not recorded; see the Credly error log.")
                 continue
             line = f"{mapping.template.name}: {badge.state}"
             if badge.state == IssuedBadge.STATE_QUEUED:
