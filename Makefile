@@ -11,11 +11,11 @@ STAMP := $(VENV)/.installed-stamp
 help: ## show the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-22s %s\n", $$1, $$2}'
 
-$(STAMP): requirements/test.txt requirements/dev.txt setup.py
+$(STAMP): requirements/test.txt requirements/dev.txt setup.py tutor/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements/dev.txt
-	$(BIN)/pip install -q --no-deps -e .
+	$(BIN)/pip install -q --no-deps -e . -e ./tutor
 	touch $(STAMP)
 
 requirements: $(STAMP) ## create .venv (if needed) and install everything the tests and tools need
@@ -56,4 +56,4 @@ upgrade: ## re-pin requirements/*.txt from the .in files
 			-o requirements/$$f.txt requirements/$$f.in; done
 
 clean: ## remove the virtualenv and generated files
-	rm -rf $(VENV) devhost.sqlite3 demo/state .pytest_cache build dist *.egg-info
+	rm -rf $(VENV) devhost.sqlite3 demo/state .pytest_cache build dist *.egg-info tutor/*.egg-info
