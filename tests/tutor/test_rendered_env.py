@@ -3,7 +3,10 @@ What ``tutor config save`` renders with the credly plugin: the image, the settin
 beat (compose and Kubernetes), the dedicated worker and the profile MFE.
 """
 import ast
+import importlib
+import re
 import types
+from pathlib import Path
 
 import pytest
 
@@ -244,3 +247,32 @@ def test_without_tutor_mfe_nothing_of_the_mfe(tutor_without_mfe):
     assert not (tutor_without_mfe.env / "plugins" / "mfe").exists()
     assert "mfe" not in tutor_without_mfe.yaml("local/docker-compose.yml")["services"]
     assert "credly-beat" in tutor_without_mfe.yaml("local/docker-compose.yml")["services"]
+
+
+# ---------------------------------------------------------------- patch names
+
+
+def _patch_names_in(package):
+    """The patch names a package's templates call: ``patch("name")`` and ``patch("prefix-{}".format(mfe))``."""
+    root = Path(importlib.import_module(package).__file__).parent / "templates"
+    names, prefixes = set(), set()
+    for path in root.rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8", errors="ignore")
+            names.update(re.findall(r'patch\("([^"{}]+)"\)', text))
+            prefixes.update(re.findall(r'patch\("([^"]+)-\{\}"\.format\(', text))
+    return names, prefixes
+
+
+def test_every_patch_is_one_tutor_or_tutor_mfe_renders():
+    from tutorcredly import plugin  # pylint: disable=import-outside-toplevel
+
+    names, prefixes = set(), set()
+    for package in ("tutor", "tutormfe"):
+        package_names, package_prefixes = _patch_names_in(package)
+        names |= package_names
+        prefixes |= package_prefixes
+    ours = sorted(path.name for path in (Path(plugin.__file__).parent / "patches").iterdir())
+    assert len(ours) >= 10
+    for name in ours:
+        assert name in names or any(name == f"{prefix}-profile" for prefix in prefixes), name
