@@ -14,8 +14,10 @@ help: ## show the targets
 $(STAMP): requirements/test.txt requirements/dev.txt setup.py tutor/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+	@# The Tutor plugin (tutor/), whose tests render Tutor environments; Tutor itself comes from dev.txt.
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install -q --no-deps -e ./tutor
 	$(BIN)/pip install -q -r requirements/dev.txt
-	$(BIN)/pip install -q --no-deps -e . -e ./tutor
+	$(BIN)/pip install -q --no-deps -e .
 	touch $(STAMP)
 
 requirements: $(STAMP) ## create .venv (if needed) and install everything the tests and tools need
