@@ -213,6 +213,7 @@ PLATFORM_APPS = ("common.djangoapps.student", "openedx.core.djangoapps.content.c
 
 
 def _in_edx_platform():
+    """Whether this process is the LMS or Studio: edx-platform's own apps are installed."""
     return all(apps.is_installed(name) for name in PLATFORM_APPS)
 
 

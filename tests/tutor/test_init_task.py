@@ -82,6 +82,7 @@ def test_a_failed_sync_does_not_stop_the_platform_init(init_tasks, tmp_path):
 
 
 def _exit_status(code):
+    """Run ``code`` as ``manage.py shell -c`` does; the status it exits with."""
     try:
         exec(code, {})  # pylint: disable=exec-used
     except SystemExit as stop:

@@ -40,12 +40,13 @@ def credly_settings(tutor_env, relative_path):
     ours = [node for node in tree.body if "CREDLY_" in ast.get_source_segment(source, node)
             or "_credly" in ast.get_source_segment(source, node)]
     assert ours, f"no credly settings in {relative_path}"
-    settings = types.ModuleType("settings")
+    settings = types.SimpleNamespace()
     settings.ENV_TOKENS = {}
     settings.AUTH_TOKENS = {}
     common.plugin_settings(settings)
     production.plugin_settings(settings)
-    exec(compile(ast.Module(body=ours, type_ignores=[]), relative_path, "exec"), vars(settings))  # pylint: disable=exec-used
+    code = compile(ast.Module(body=ours, type_ignores=[]), relative_path, "exec")
+    exec(code, vars(settings))  # pylint: disable=exec-used
     return settings
 
 
@@ -228,7 +229,8 @@ def test_profile_mfe_gets_the_widget(tutor_with_mfe):
     # No other MFE gets it.
     assert env_config.count("credlyBadgesWidget") == profile_block.count("credlyBadgesWidget")
     dockerfile = tutor_with_mfe.text("plugins/mfe/build/mfe/Dockerfile")
-    install = f"npm install --no-audit --no-fund --registry=$NPM_REGISTRY '@openedx-credly/frontend-plugin-badges@{__version__}'"
+    install = ("npm install --no-audit --no-fund --registry=$NPM_REGISTRY "
+               f"'@openedx-credly/frontend-plugin-badges@{__version__}'")
     profile_stage = dockerfile.split("FROM base AS profile-common", 1)[1].split("FROM ", 1)[0]
     assert install in profile_stage
     assert dockerfile.count(install) == 1

@@ -147,6 +147,7 @@ class FakeModulestore:
 
 
 def _module(name, **attributes):
+    """An importable in-memory package ``name`` holding ``attributes``."""
     module = types.ModuleType(name)
     module.__spec__ = importlib.machinery.ModuleSpec(name, None, is_package=True)
     module.__path__ = []
@@ -254,7 +255,7 @@ def test_earners_by_certificate_and_by_grade(edx_platform, learners):
 
     assert list(edx_platform.iter_course_earners(COURSE, "certificate")) == [(ada.pk, EARNED)]
     assert list(edx_platform.iter_course_earners(COURSE, "passing")) == [(grace.pk, EARNED)]
-    assert list(edx_platform.iter_course_earners(COURSE, "certificate", since=EARNED + timedelta(days=1))) == []
+    assert not list(edx_platform.iter_course_earners(COURSE, "certificate", since=EARNED + timedelta(days=1)))
 
     assert edx_platform.get_user_achievements(ada.pk, [COURSE, OTHER_COURSE], "certificate") == {str(COURSE): EARNED}
     assert edx_platform.get_user_achievements(grace.pk, [COURSE], "passing") == {str(COURSE): EARNED}
@@ -273,7 +274,8 @@ def fresh_choice():
     platform._load.cache_clear()  # pylint: disable=protected-access
 
 
-def test_an_unrelated_lms_package_does_not_select_the_platform(monkeypatch, fresh_choice):  # pylint: disable=unused-argument
+@pytest.mark.usefixtures("fresh_choice")
+def test_an_unrelated_lms_package_does_not_select_the_platform(monkeypatch):
     """A project with its own top-level ``lms`` (even with an ``lms.djangoapps.certificates``) is not edx-platform."""
     for name in ("lms", "lms.djangoapps", "lms.djangoapps.certificates", "lms.djangoapps.certificates.models"):
         monkeypatch.setitem(sys.modules, name, _module(name))
@@ -281,7 +283,8 @@ def test_an_unrelated_lms_package_does_not_select_the_platform(monkeypatch, fres
     assert not isinstance(platform._load(None), platform.OpenEdxPlatform)  # pylint: disable=protected-access
 
 
-def test_edx_platforms_own_apps_select_it(monkeypatch, tmp_path, fresh_choice):  # pylint: disable=unused-argument
+@pytest.mark.usefixtures("fresh_choice")
+def test_edx_platforms_own_apps_select_it(monkeypatch, tmp_path):
     """With the platform's student and course_overviews apps installed, the platform adapter is chosen."""
     for name in ("common", "common.djangoapps", "openedx", "openedx.core", "openedx.core.djangoapps",
                  "openedx.core.djangoapps.content"):
@@ -296,6 +299,7 @@ def test_edx_platforms_own_apps_select_it(monkeypatch, tmp_path, fresh_choice): 
     assert not isinstance(platform._load(None), platform.OpenEdxPlatform)  # pylint: disable=protected-access
 
 
-def test_the_setting_names_an_adapter(fresh_choice):  # pylint: disable=unused-argument
+@pytest.mark.usefixtures("fresh_choice")
+def test_the_setting_names_an_adapter():
     adapter = platform._load("openedx_credly.platform.StandalonePlatform")  # pylint: disable=protected-access
     assert type(adapter) is platform.StandalonePlatform  # pylint: disable=unidiomatic-typecheck
