@@ -183,8 +183,10 @@ def _deployment(tutor_env, name):
     return found[0]
 
 
-def test_beat_deployment_on_kubernetes(tutor_with_mfe):
-    beat = _deployment(tutor_with_mfe, "credly-beat")
+@pytest.mark.parametrize("fixture_name", ["tutor_with_mfe", "tutor_without_mfe"])
+def test_beat_deployment_on_kubernetes(request, fixture_name):
+    tutor_env = request.getfixturevalue(fixture_name)
+    beat = _deployment(tutor_env, "credly-beat")
     assert beat["spec"]["replicas"] == 1
     assert beat["spec"]["strategy"] == {"type": "Recreate"}
     container = beat["spec"]["template"]["spec"]["containers"][0]
@@ -192,7 +194,7 @@ def test_beat_deployment_on_kubernetes(tutor_with_mfe):
     assert {"mountPath": "/openedx/data", "name": "data"} in container["volumeMounts"]
     volumes = {volume["name"]: volume for volume in beat["spec"]["template"]["spec"]["volumes"]}
     assert volumes["data"]["persistentVolumeClaim"]["claimName"] == "credly-beat"
-    claims = [doc for doc in tutor_with_mfe.yaml_documents("k8s/volumes.yml") if doc["kind"] == "PersistentVolumeClaim"]
+    claims = [doc for doc in tutor_env.yaml_documents("k8s/volumes.yml") if doc["kind"] == "PersistentVolumeClaim"]
     assert "credly-beat" in [claim["metadata"]["name"] for claim in claims]
 
 
