@@ -11,9 +11,11 @@ STAMP := $(VENV)/.installed-stamp
 help: ## show the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-22s %s\n", $$1, $$2}'
 
-$(STAMP): requirements/test.txt requirements/dev.txt setup.py
+$(STAMP): requirements/test.txt requirements/dev.txt setup.py tutor/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+	@# The Tutor plugin (tutor/), whose tests render Tutor environments; Tutor itself comes from dev.txt.
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install -q --no-deps -e ./tutor
 	$(BIN)/pip install -q -r requirements/dev.txt
 	$(BIN)/pip install -q --no-deps -e .
 	touch $(STAMP)
@@ -70,5 +72,5 @@ upgrade: ## re-pin requirements/*.txt from the .in files
 			-o requirements/$$f.txt requirements/$$f.in; done
 
 clean: ## remove the virtualenv and generated files
-	rm -rf $(VENV) devhost.sqlite3 demo/state .pytest_cache build dist *.egg-info \
+	rm -rf $(VENV) devhost.sqlite3 demo/state .pytest_cache build dist *.egg-info tutor/*.egg-info \
 		frontend/node_modules frontend/dist frontend/browser-test/build

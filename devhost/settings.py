@@ -144,3 +144,10 @@ LOGGING = {
 }
 
 add_plugins(__name__, "lms.djangoapp", SETTINGS_TYPE)
+
+# The Celery beat test runs the sweeper every few seconds, on its worker's queue.
+if os.environ.get("DEVHOST_SWEEP_SECONDS"):
+    for _schedule in (CELERY_BEAT_SCHEDULE, CELERYBEAT_SCHEDULE):  # noqa: F821 (set by the plugin's settings)
+        _schedule["openedx-credly-process-queue"].update(
+            schedule=float(os.environ["DEVHOST_SWEEP_SECONDS"]), options={"queue": CREDLY_CELERY_QUEUE},  # noqa: F821
+        )

@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from openedx_credly import award_rules, backfill, milestones, sync, tasks
+from openedx_credly import award_rules, backfill, health, milestones, sync, tasks
 from openedx_credly.forms import CourseBadgeTemplateForm, CredlyOrganizationForm
 from openedx_credly.models import (
     BadgeTemplate,
@@ -34,6 +34,19 @@ def _thumbnail(url, alt):
     if not url:
         return "—"
     return format_html('<img src="{}" alt="{}" style="height:40px;width:40px;object-fit:contain">', url, alt)
+
+
+def _sweeper_notice(request, quiet_when_well=False):
+    """Say when the periodic sweeper last ran; warn (and log) when Celery beat seems stopped."""
+    status = health.check_sweeper()
+    if status.late_since:
+        messages.warning(request, _(
+            "Periodic tasks are not running: the sweeper has not run since %(since)s UTC (expected every "
+            "%(minutes)s minutes). Start Celery beat for the LMS (with Tutor, the credly-beat service)."
+        ) % {"since": status.late_since.strftime("%Y-%m-%d %H:%M"), "minutes": int(status.period.total_seconds() // 60)})
+    elif status.last_run_at and not quiet_when_well:
+        messages.info(request, _("Periodic tasks are running: the sweeper last ran at %(last)s UTC.") % {
+            "last": status.last_run_at.strftime("%Y-%m-%d %H:%M")})
 
 
 @admin.register(CredlyOrganization)
@@ -98,6 +111,10 @@ class CredlyOrganizationAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, _("%(name)s: %(active)s active template(s), %(archived)s archived.") % {
                     "name": organization.name, "active": result[0], "archived": result[1]})
+
+    def changelist_view(self, request, extra_context=None):
+        _sweeper_notice(request)
+        return super().changelist_view(request, extra_context)
 
     def get_urls(self):
         return [
@@ -251,6 +268,10 @@ class CredlyErrorLogAdmin(admin.ModelAdmin):
     list_filter = ("kind", "organization")
     search_fields = ("error", "details")
     ordering = ("-created", "-id")
+
+    def changelist_view(self, request, extra_context=None):
+        _sweeper_notice(request, quiet_when_well=True)
+        return super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request):
         return False

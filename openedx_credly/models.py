@@ -609,3 +609,21 @@ class CourseCompletionRecord(models.Model):
 
     def __str__(self):
         return f"user {self.user_id}: {self.course_id}"
+
+
+class TaskHeartbeat(models.Model):
+    """
+    When a periodic task last ran, so that a platform without Celery beat is noticed.
+
+    .. no_pii:
+    """
+
+    task = models.CharField(_("task"), max_length=255, unique=True)
+    last_run_at = models.DateTimeField(_("last run at"))
+
+    class Meta:
+        verbose_name = _("periodic task heartbeat")
+        verbose_name_plural = _("periodic task heartbeats")
+
+    def __str__(self):
+        return f"{self.task}: {self.last_run_at:%Y-%m-%d %H:%M:%S}"

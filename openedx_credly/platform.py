@@ -11,6 +11,7 @@ with Django's own user model.
 import functools
 import logging
 
+from django.apps import apps
 from django.conf import settings
 from django.db.models import F
 from django.utils.module_loading import import_string
@@ -310,12 +311,14 @@ def iter_in_key_order(queryset, key, fields, chunk_size=2000):
         last = rows[-1][0]
 
 
+# Django apps of edx-platform itself, installed in the LMS and in Studio. A package named
+# ``lms`` on the path proves nothing (any project may have one); these apps installed do.
+PLATFORM_APPS = ("common.djangoapps.student", "openedx.core.djangoapps.content.course_overviews")
+
+
 def _in_edx_platform():
-    try:
-        import lms  # pylint: disable=import-error,import-outside-toplevel,unused-import
-    except ImportError:
-        return False
-    return True
+    """Whether this process is the LMS or Studio: edx-platform's own apps are installed."""
+    return all(apps.is_installed(name) for name in PLATFORM_APPS)
 
 
 @functools.lru_cache(maxsize=None)

@@ -99,6 +99,8 @@ def enqueue(badge_ids):
 @shared_task(ignore_result=True, name="openedx_credly.tasks.process_queue")
 def process_queue():
     """Re-enqueue queued badges whose message was lost (broker restart, killed worker)."""
+    from openedx_credly import health  # pylint: disable=import-outside-toplevel
+    health.record_sweep()  # the admin shows it, and warns when beat stops
     count = enqueue(due_badges())
     if count:
         log.info("Re-enqueued %s queued Credly badge(s).", count)

@@ -1,0 +1,100 @@
+"""
+Tutor environments rendered with the tutor-contrib-credly plugin, in temporary TUTOR_ROOTs.
+
+Tutor runs in a child process (its hooks are process-wide, so each environment gets a
+fresh interpreter), exactly as an operator runs it: ``tutor plugins enable`` and
+``tutor config save``. Nothing needs Docker.
+"""
+import os
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+import yaml
+
+TUTOR_MAIN = "import sys; from tutor.commands.cli import main; sys.exit(main())"
+
+
+class TutorEnv:
+    """A rendered Tutor root: ``env/`` files, parsed on demand."""
+
+    def __init__(self, root):
+        self.root = Path(root)
+        self.env = self.root / "env"
+
+    def text(self, relative_path):
+        """A rendered file's text."""
+        return (self.env / relative_path).read_text(encoding="utf-8")
+
+    def yaml(self, relative_path):
+        """A rendered YAML file (anchors and merge keys resolved)."""
+        return yaml.safe_load(self.text(relative_path))
+
+    def yaml_documents(self, relative_path):
+        """Every document of a multi-document YAML file (Kubernetes manifests)."""
+        return [doc for doc in yaml.safe_load_all(self.text(relative_path)) if doc]
+
+    def config(self):
+        """The saved Tutor configuration (``config.yml``)."""
+        return yaml.safe_load((self.root / "config.yml").read_text(encoding="utf-8"))
+
+
+def run_tutor(root, *args):
+    """Run the ``tutor`` command line with ``root`` as TUTOR_ROOT; fail with its output."""
+    env = dict(os.environ, TUTOR_ROOT=str(root), TUTOR_PLUGINS_ROOT=str(Path(root) / "plugins"))
+    result = subprocess.run(
+        [sys.executable, "-c", TUTOR_MAIN, *args], env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, f"tutor {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def _require_plugin():
+    names = {entry_point.name for entry_point in metadata.entry_points(group="tutor.plugin.v1")}
+    if "credly" not in names or "mfe" not in names:
+        pytest.fail(
+            "tutor-contrib-credly (./tutor) and tutor-mfe must be installed in the test virtualenv: "
+            "`make requirements` installs them."
+        )
+
+
+def render(root, plugins, settings=()):
+    """Save the configuration of a new TUTOR_ROOT with ``plugins`` enabled and ``settings`` (``KEY=value``)."""
+    _require_plugin()
+    # A config.yml that names its plugins, as `tutor plugins enable` writes it.
+    (Path(root) / "config.yml").write_text(yaml.safe_dump({"PLUGINS": list(plugins)}), encoding="utf-8")
+    set_args = [arg for setting in settings for arg in ("--set", setting)]
+    run_tutor(root, "config", "save", *set_args)
+    return TutorEnv(root)
+
+
+@pytest.fixture(scope="session")
+def tutor_with_mfe(tmp_path_factory):
+    """credly and mfe enabled, every value at its default."""
+    return render(tmp_path_factory.mktemp("tutor-mfe"), ["credly", "mfe"])
+
+
+@pytest.fixture(scope="session")
+def tutor_without_mfe(tmp_path_factory):
+    """credly alone, with operator values and the dedicated worker."""
+    return render(
+        tmp_path_factory.mktemp("tutor-plain"),
+        ["credly"],
+        [
+            "CREDLY_REQUEST_TIMEOUT=20",
+            "CREDLY_SUPPRESS_BADGE_NOTIFICATION_EMAIL=true",
+            "CREDLY_API_BASE_URL=https://credly.example.test/v1/",
+            "CREDLY_PREVIOUS_ENCRYPTION_KEYS=[\"an-older-key\"]",
+            "CREDLY_PROFILE_FRAME_ANCESTORS=[\"https://profile.example.test\"]",
+            "CREDLY_RUN_WORKER=true",
+            "CREDLY_PIP_PACKAGE=git+https://git.example.test/openedx-credly.git@main",
+        ],
+    )
+
+
+@pytest.fixture(scope="session")
+def tutor_with_iframe(tmp_path_factory):
+    """credly and mfe enabled, the framed page instead of the npm widget."""
+    return render(tmp_path_factory.mktemp("tutor-iframe"), ["credly", "mfe"], ["CREDLY_MFE_WIDGET=false"])

@@ -1,0 +1,111 @@
+"""
+The rendered ``env.config.jsx``, run by Node as the profile MFE runs it.
+
+frontend-plugin-framework and the widget package are stand-ins in a temporary
+``node_modules``: what is checked is that the file Tutor renders puts the badges in the
+profile's slot, and only in the profile.
+"""
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from tests.conftest import require_service
+
+PROFILE_SLOT = "org.openedx.frontend.profile.additional_profile_fields.v1"
+
+STAND_INS = {
+    "@openedx/frontend-plugin-framework": (
+        "exports.DIRECT_PLUGIN = 'direct_plugin';\n"
+        "exports.IFRAME_PLUGIN = 'iframe_plugin';\n"
+        "exports.PLUGIN_OPERATIONS = { Insert: 'insert', Hide: 'hide' };\n"
+    ),
+    "@openedx-credly/frontend-plugin-badges": "exports.BadgesEarned = function BadgesEarned() { return null; };\n",
+}
+
+RUNNER = """
+const styles = [];
+globalThis.window = { location: { pathname: '/u/ada.lovelace' } };
+globalThis.document = {
+  createElement: () => ({}),
+  head: { appendChild: (element) => styles.push(element.textContent) },
+};
+const errors = [];
+console.error = (...args) => errors.push(args.map(String).join(' '));
+const { default: setConfig } = await import('./env.config.mjs');
+const config = await setConfig();
+const slot = config.pluginSlots[process.argv[2]];
+console.log(JSON.stringify({
+  errors,
+  styles,
+  slot: slot ? {
+    keepDefault: slot.keepDefault,
+    plugins: slot.plugins.map((plugin) => ({
+      op: plugin.op,
+      id: plugin.widget.id,
+      type: plugin.widget.type,
+      url: plugin.widget.url || null,
+      title: plugin.widget.title || null,
+      renderWidget: plugin.widget.RenderWidget ? plugin.widget.RenderWidget.name : null,
+    })),
+  } : null,
+}));
+"""
+
+
+def run_env_config(tutor_env, tmp_path, app_id, node_env="production"):
+    """Run the rendered env.config.jsx for one MFE; the profile slot's contents."""
+    node = shutil.which("node")
+    require_service(node, "Node.js is not installed")
+    shutil.copy(tutor_env.env / "plugins/mfe/build/mfe/env.config.jsx", tmp_path / "env.config.mjs")
+    for package, source in STAND_INS.items():
+        package_dir = tmp_path / "node_modules" / package
+        package_dir.mkdir(parents=True)
+        (package_dir / "package.json").write_text(json.dumps({"name": package, "main": "index.js"}))
+        (package_dir / "index.js").write_text(source)
+    (tmp_path / "run.mjs").write_text(RUNNER)
+    result = subprocess.run(
+        [node, "run.mjs", PROFILE_SLOT], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+        env={"PATH": "/usr/bin:/bin", "APP_ID": app_id, "NODE_ENV": node_env},
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_widget_in_the_profile_slot(tutor_with_mfe, tmp_path):
+    result = run_env_config(tutor_with_mfe, tmp_path, "profile")
+    assert result["errors"] == []
+    assert result["slot"] == {
+        "keepDefault": True,
+        "plugins": [{
+            "op": "insert", "id": "openedx_credly_badges", "type": "direct_plugin",
+            "url": None, "title": None, "renderWidget": "BadgesEarned",
+        }],
+    }
+
+
+@pytest.mark.parametrize("app_id", ["learning", "account"])
+def test_other_mfes_untouched(tutor_with_mfe, tmp_path, app_id):
+    result = run_env_config(tutor_with_mfe, tmp_path, app_id)
+    assert result["errors"] == []
+    assert result["slot"] is None
+
+
+def test_framed_page_in_the_profile_slot(tutor_with_iframe, tmp_path):
+    result = run_env_config(tutor_with_iframe, tmp_path, "profile")
+    lms_host = tutor_with_iframe.config().get("LMS_HOST", "local.openedx.io")
+    assert result["errors"] == []
+    assert result["slot"]["plugins"] == [{
+        "op": "insert", "id": "openedx_credly_badges", "type": "iframe_plugin",
+        "url": f"http://{lms_host}/credly/profile/badges/?username=ada.lovelace",
+        "title": "Badges Earned", "renderWidget": None,
+    }]
+    # frontend-plugin-framework never sizes the frame: the height rule does.
+    assert result["styles"] == ['iframe[title="Badges Earned"] { height: 300px; }']
+
+
+def test_framed_page_on_the_development_lms(tutor_with_iframe, tmp_path):
+    result = run_env_config(tutor_with_iframe, tmp_path, "profile", node_env="development")
+    lms_host = tutor_with_iframe.config().get("LMS_HOST", "local.openedx.io")
+    assert result["slot"]["plugins"][0]["url"] == f"http://{lms_host}:8000/credly/profile/badges/?username=ada.lovelace"
