@@ -34,9 +34,16 @@ const BadgeCard = ({ badge, headingRef = undefined }) => {
   const intl = useIntl();
   const pending = badge.state === 'pending';
   const earnedFor = badge.learning_path_name || badge.course_name;
-  const date = intl.formatDate(badge.earned_at, { year: 'numeric', month: 'long', day: 'numeric' });
+  const longDate = (value) => intl.formatDate(value, { year: 'numeric', month: 'long', day: 'numeric' });
+  const date = longDate(badge.earned_at);
+  const expired = Boolean(badge.expires_at && badge.is_expired);
   return (
-    <Card className="h-100 credly-badge" data-badge-id={badge.id} data-state={badge.state}>
+    <Card
+      className="h-100 credly-badge"
+      data-badge-id={badge.id}
+      data-state={badge.state}
+      data-expired={expired ? 'true' : undefined}
+    >
       <Card.Section className="d-flex align-items-start">
         {badge.image_url ? (
           <img
@@ -53,12 +60,22 @@ const BadgeCard = ({ badge, headingRef = undefined }) => {
           <h3 className="h5 mb-1 text-break" tabIndex={-1} ref={headingRef}>{badge.name}</h3>
           {earnedFor ? <p className="small text-gray-700 mb-0 text-break">{earnedFor}</p> : null}
           <p className="small text-gray-700 mb-0">{intl.formatMessage(messages.earned, { date })}</p>
+          {badge.expires_at ? (
+            <p className="small text-gray-700 mb-0 credly-badge__expiry">
+              {intl.formatMessage(expired ? messages.expiredOn : messages.expires, { date: longDate(badge.expires_at) })}
+            </p>
+          ) : null}
         </div>
       </Card.Section>
       <Card.Footer className="d-flex flex-wrap align-items-center justify-content-between">
-        <Badge variant={pending ? 'warning' : 'success'} className="credly-badge__state">
-          {intl.formatMessage(pending ? messages.pending : messages.accepted)}
-        </Badge>
+        <span>
+          <Badge variant={pending ? 'warning' : 'success'} className="credly-badge__state">
+            {intl.formatMessage(pending ? messages.pending : messages.accepted)}
+          </Badge>
+          {expired ? (
+            <Badge variant="light" className="ml-2 credly-badge__expired">{intl.formatMessage(messages.expired)}</Badge>
+          ) : null}
+        </span>
         {pending && badge.accept_url ? (
           <Button
             as="a"
@@ -100,6 +117,8 @@ const badgeShape = PropTypes.shape({
   learning_path_name: PropTypes.string,
   accept_url: PropTypes.string,
   badge_url: PropTypes.string,
+  expires_at: PropTypes.string,
+  is_expired: PropTypes.bool,
 });
 
 BadgeCard.propTypes = {

@@ -129,6 +129,29 @@ test('renders each badge: image with alt text, name, course or path, date, state
   expect(second.getByText('Earned January 20, 2026')).toBeInTheDocument();
 });
 
+test('an expiring badge says when; an expired one is labelled, not hidden', async () => {
+  mockGet.mockResolvedValue(page([
+    { ...PENDING, expires_at: '2029-03-02T15:00:00Z', is_expired: false },
+    { ...ACCEPTED, expires_at: '2026-02-01T09:00:00Z', is_expired: true },
+  ]));
+  renderWidget();
+  const section = await screen.findByRole('region', { name: 'Badges Earned' });
+  const cards = within(section).getAllByRole('listitem');
+  expect(within(cards[0]).getByText('Expires March 2, 2029')).toBeInTheDocument();
+  expect(within(cards[0]).queryByText('Expired')).not.toBeInTheDocument();
+  expect(within(cards[1]).getByText('Expired February 1, 2026')).toBeInTheDocument();
+  expect(within(cards[1]).getByText('Expired')).toBeInTheDocument();
+  expect(within(cards[1]).getByRole('link', { name: /View badge: Data Specialist/ })).toBeInTheDocument();
+  expect(section.querySelector('[data-expired="true"]')).toHaveAttribute('data-badge-id', 'b-2');
+});
+
+test('a badge without an expiry date shows none', async () => {
+  mockGet.mockResolvedValue(page([{ ...ACCEPTED, expires_at: null, is_expired: false }]));
+  renderWidget();
+  await screen.findByText('Data Specialist');
+  expect(screen.queryByText(/Expire/)).not.toBeInTheDocument();
+});
+
 test('the owner accepts pending badges on Credly and views accepted ones', async () => {
   mockGet.mockResolvedValue(page([PENDING, ACCEPTED]));
   renderWidget();
@@ -235,7 +258,7 @@ test('the owner sees how far along their learning paths are', async () => {
 });
 
 test('speaks French in a French application', async () => {
-  mockGet.mockResolvedValue(page([PENDING, ACCEPTED], {
+  mockGet.mockResolvedValue(page([PENDING, { ...ACCEPTED, expires_at: '2026-02-01T09:00:00Z', is_expired: true }], {
     count: 9,
     next: 'https://lms.example.com/...?page=2',
     paths: [{
@@ -255,6 +278,8 @@ test('speaks French in a French application', async () => {
   expect(screen.getByText('2 badges affichés sur 9')).toBeInTheDocument();
   expect(screen.getByText('En bonne voie pour')).toBeInTheDocument();
   expect(screen.getByText('2 cours sur 3')).toBeInTheDocument();
+  expect(screen.getByText('Expiré')).toBeInTheDocument();
+  expect(screen.getByText('Expiré le 1 février 2026')).toBeInTheDocument();
   expect(screen.getByRole('progressbar', { name: 'Progression vers Cloud Path' })).toBeInTheDocument();
 });
 

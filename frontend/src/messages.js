@@ -52,6 +52,21 @@ const messages = defineMessages({
     defaultMessage: 'View badge: {name} on Credly (opens in a new tab)',
     description: 'Accessible name of the view button.',
   },
+  expires: {
+    id: 'credly.badges.expires',
+    defaultMessage: 'Expires {date}',
+    description: 'When a badge stops being valid, e.g. "Expires March 2, 2029".',
+  },
+  expired: {
+    id: 'credly.badges.expired',
+    defaultMessage: 'Expired',
+    description: 'Label of a badge whose expiry date has passed (it stays listed).',
+  },
+  expiredOn: {
+    id: 'credly.badges.expired.on',
+    defaultMessage: 'Expired {date}',
+    description: 'When an expired badge stopped being valid, e.g. "Expired March 2, 2026".',
+  },
   olderBadges: {
     id: 'credly.badges.older',
     defaultMessage: 'Older badges',
