@@ -79,6 +79,16 @@ class BadgePage:
     size: int
 
     @property
+    def last_page(self):
+        """The number of the last page (1 when there is no badge)."""
+        return max(1, -(-self.count // self.size))
+
+    @property
+    def past_the_end(self):
+        """Whether the page asked for comes after the last one (it is then empty)."""
+        return self.number > self.last_page
+
+    @property
     def has_next(self):
         return self.number * self.size < self.count
 
@@ -87,19 +97,24 @@ class BadgePage:
         return self.number > 1
 
 
-def learner_badges(user, page=1, page_size=None):
+def learner_badges(user, page=1, page_size=None, clamp=False):
     """
     A page of the learner's pending and accepted badges, newest first.
 
     Three queries whatever the number of badges (count, page, course names), and the
     rendering cost is that of one page, so a learner with a thousand badges costs what
-    a learner with a page of them does.
+    a learner with a page of them does. A page past the last is empty and costs no
+    query beyond the count, so a huge page number never reaches the database as an
+    offset; with ``clamp`` it is the last page instead.
     """
     size = max(1, int(page_size or settings.CREDLY_BADGES_PAGE_SIZE))
     number = max(1, int(page))
     visible = IssuedBadge.objects.filter(user=user, state__in=IssuedBadge.VISIBLE_STATES).exclude(credly_badge_id="")
     count = visible.count()
-    rows = list(
+    last = max(1, -(-count // size))
+    if clamp:
+        number = min(number, last)
+    rows = [] if number > last else list(
         visible.select_related("template", "learning_path")
         .order_by("-earned_at", "-pk")[(number - 1) * size:number * size]
     )
