@@ -11,7 +11,6 @@ enqueues (``schedule_first_view_import``), never inline.
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
@@ -19,6 +18,7 @@ from django.db import transaction
 
 from openedx_credly.models import IssuedBadge
 from openedx_credly.platform import get_platform
+from openedx_credly.safe_urls import credly_url
 
 log = logging.getLogger(__name__)
 
@@ -61,12 +61,8 @@ class LearnerBadge:
 
 
 def safe_url(url):
-    """``url`` if it is an absolute http(s) URL, else "" (no ``javascript:`` link from stored data)."""
-    try:
-        parts = urlsplit(url or "")
-    except ValueError:
-        return ""
-    return url if parts.scheme in ("http", "https") and parts.netloc else ""
+    """``url`` if it may be shown (``safe_urls.credly_url``), else "": no ``javascript:`` link from stored data."""
+    return credly_url(url)
 
 
 @dataclass(frozen=True)
