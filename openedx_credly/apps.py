@@ -67,3 +67,7 @@ class OpenedxCredlyConfig(AppConfig):
     def ready(self):
         # Registers the Celery tasks with the platform's Celery app.
         from openedx_credly import tasks  # pylint: disable=import-outside-toplevel,unused-import
+        # Account retirement: a plain Django signal of the LMS, found through the platform adapter.
+        from openedx_credly import platform, retirement  # pylint: disable=import-outside-toplevel
+
+        platform.get_retirement_signal().connect(retirement.on_user_retired, dispatch_uid="openedx_credly.retirement")

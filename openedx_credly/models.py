@@ -171,7 +171,9 @@ class IssuedBadge(models.Model):
     """
     One badge earned by one learner: queued here first, then sent to Credly.
 
-    .. pii: The recipient's email address and name, as sent to Credly.
+    .. pii: The recipient's email address and name, as sent to Credly. Blanked when the learner
+       retires (USER_RETIRE_LMS_MISC, or manage.py credly_retire_user; see retirement.py); the
+       Credly badge id is kept, and a badge still queued is never sent.
     .. pii_types: email_address, name
     .. pii_retirement: local_api
     """
@@ -252,9 +254,11 @@ class CredlyErrorLog(models.Model):
     """
     What went wrong with an organization, in words an operator can act on.
 
-    .. pii: Details of a failed badge name the learner's email address.
-    .. pii_types: email_address
-    .. pii_retirement: retained
+    .. pii: Details of a failed badge name the learner's email address (or name). When the
+       learner retires, both are replaced by "[retired learner]" (retirement.py); entries are
+       deleted after CREDLY_ERROR_LOG_RETENTION_DAYS.
+    .. pii_types: email_address, name
+    .. pii_retirement: local_api
     """
 
     KIND_CONNECTION_EXPIRED = "connection_expired"
