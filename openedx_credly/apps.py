@@ -65,9 +65,9 @@ class OpenedxCredlyConfig(AppConfig):
     }
 
     def ready(self):
-        # Registers the Celery tasks with the platform's Celery app.
-        from openedx_credly import tasks  # pylint: disable=import-outside-toplevel,unused-import
-        # Account retirement: a plain Django signal of the LMS, found through the platform adapter.
-        from openedx_credly import platform, retirement  # pylint: disable=import-outside-toplevel
+        # Registers the Celery tasks with the platform's Celery app (tasks), and connects to the
+        # LMS's account retirement, a plain Django signal found through the platform adapter.
+        # pylint: disable=import-outside-toplevel,unused-import
+        from openedx_credly import platform, retirement, tasks
 
         platform.get_retirement_signal().connect(retirement.on_user_retired, dispatch_uid="openedx_credly.retirement")

@@ -65,8 +65,8 @@ def test_learner_gets_403(client, learner, courses, path_template):
     assert LearningPath.objects.count() == 1
 
 
-def test_a_path_the_caller_may_not_see_answers_like_one_that_does_not_exist(client, learner, courses,
-                                                                           path_template):
+def test_a_path_the_caller_may_not_see_answers_like_one_that_does_not_exist(
+        client, learner, courses, path_template):
     path = make_path(path_template, courses[:1])
     client.force_login(learner)
     hidden = client.get(detail_url(path))

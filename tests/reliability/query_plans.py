@@ -35,8 +35,8 @@ def plan(sql):
             return steps
         cursor.execute(f"EXPLAIN {sql}")
         columns = [column[0].lower() for column in cursor.description]
-        return [(row["table"], row["type"], row["key"]) for row in (dict(zip(columns, values))
-                                                                      for values in cursor.fetchall())]
+        rows = [dict(zip(columns, values)) for values in cursor.fetchall()]
+        return [(row["table"], row["type"], row["key"]) for row in rows]
 
 
 def full_scans(sql, tables):

@@ -113,7 +113,8 @@ def test_admin_never_renders_a_javascript_url(legacy_template, course_key):
     staff = make_learner(username="root", email="root@example.com", is_staff=True, is_superuser=True)
     client = Client()
     client.force_login(staff)
-    pages = ["/admin/openedx_credly/badgetemplate/", f"/admin/openedx_credly/badgetemplate/{legacy_template.pk}/change/",
+    pages = ["/admin/openedx_credly/badgetemplate/",
+             f"/admin/openedx_credly/badgetemplate/{legacy_template.pk}/change/",
              "/admin/openedx_credly/coursebadgetemplate/add/"]
     for page in pages:
         response = client.get(page)

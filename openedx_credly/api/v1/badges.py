@@ -46,8 +46,8 @@ class LearnerBadgesView(APIView):
         return response
 
     def finalize_response(self, request, response, *args, **kwargs):
+        """Every answer, errors included, is private: no shared or on-disk cache keeps a learner's badges."""
         response = super().finalize_response(request, response, *args, **kwargs)
-        # A learner's badges, names and accept links: no shared or on-disk cache keeps them.
         patch_cache_control(response, private=True, no_store=True)
         return response
 
