@@ -257,3 +257,21 @@ def test_admin_search_and_filters_with_hostile_values(world):
             response = staff.get(f"/admin/openedx_credly/{model}/", query)
             assert response.status_code in (200, 302, 400), (model, query, response.status_code)
     assert snapshot() == before
+
+
+HOSTILE_VALUES = [str(HUGE), "-1", "\x00", "[" * 3000, "9" * 5000, "%ff%fe", "course-v1:" + "x" * 3000]
+
+
+@pytest.mark.parametrize("value", HOSTILE_VALUES)
+def test_hostile_query_strings_on_every_read_endpoint(world, value):
+    staff, learner, path = world
+    before = snapshot()
+    endpoints = ((staff, "/api/credly/v1/templates/"), (staff, COURSE_API), (staff, f"{COURSE_API}{TEMPLATE_ID}/"),
+                 (staff, PATHS_API), (staff, f"{PATHS_API}{path.pk}/"), (learner, BADGES_API), (learner, PANEL))
+    for client, url in endpoints:
+        for query in ({"course_id": value}, {"page": value, "page_size": value}, {"username": value}):
+            response = client.get(url, query)
+            assert response.status_code in (200, 400, 403, 404), (url, query, response.status_code)
+            if url.startswith("/api/"):
+                assert response["Content-Type"].startswith("application/json")
+    assert snapshot() == before
