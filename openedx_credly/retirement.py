@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from openedx_credly.models import CredlyErrorLog, IssuedBadge
 from openedx_credly.panel import IMPORT_MARK_KEY
+from openedx_credly.platform import get_platform
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ MIN_NAME_LENGTH = 4
 
 def personal_terms(user, extra=()):
     """The learner's email addresses and names as the plugin may have written them, longest first."""
-    terms = {user.email, user.get_full_name(), *extra}
+    terms = {user.email, user.get_full_name(), get_platform().get_full_name(user), *extra}
     for email, name in IssuedBadge.objects.filter(user=user).values_list("recipient_email", "recipient_name"):
         terms.update((email, name))
     terms = {term.strip() for term in terms if term and term.strip()}

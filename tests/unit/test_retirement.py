@@ -100,3 +100,13 @@ def test_a_retired_learners_queued_badge_is_not_sent(retiring, credly_api, djang
     queued.refresh_from_db()
     assert queued.state == IssuedBadge.STATE_FAILED
     assert queued.pk not in tasks.due_badges()
+
+
+def test_the_name_the_platform_knows_is_scrubbed_too(learner, organization):
+    from devhost.standin.models import Profile  # pylint: disable=import-outside-toplevel
+
+    Profile.objects.create(user=learner, name="Augusta Ada King")
+    CredlyErrorLog.objects.create(organization=organization, kind="learner_data", error="x",
+                                  details="Augusta Ada King has no email address.")
+    retirement.retire_user(learner)
+    assert CredlyErrorLog.objects.get().details == "[retired learner] has no email address."
