@@ -130,7 +130,8 @@ for _name in ("CREDLY_SANDBOX_API_BASE_URL", "CREDLY_SANDBOX_WEB_BASE_URL", "CRE
         globals()[_name] = os.environ[_name]
 # Numbers that end-to-end tests shorten for worker processes (see tests/integration/harness.py).
 for _name in ("CREDLY_REQUEST_TIMEOUT", "CREDLY_QUEUE_GRACE_PERIOD", "CREDLY_MAX_ATTEMPTS",
-              "CREDLY_RETRY_BACKOFF_MAX", "CREDLY_RATE_LIMIT_PAUSE"):
+              "CREDLY_RETRY_BACKOFF_MAX", "CREDLY_RATE_LIMIT_PAUSE", "CREDLY_WEBHOOK_UNCONFIRMED_LIMIT",
+              "CREDLY_WEBHOOK_UNCONFIRMED_WINDOW"):
     if os.environ.get(_name):
         globals()[_name] = float(os.environ[_name]) if "." in os.environ[_name] else int(os.environ[_name])
 if os.environ.get("CREDLY_CELERY_QUEUE"):

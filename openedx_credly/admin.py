@@ -28,9 +28,11 @@ from openedx_credly.models import (
     Milestone,
     WebhookEvent,
 )
+from openedx_credly.safe_urls import credly_url
 
 
 def _thumbnail(url, alt):
+    url = credly_url(url)
     if not url:
         return "—"
     return format_html('<img src="{}" alt="{}" style="height:40px;width:40px;object-fit:contain">', url, alt)

@@ -68,5 +68,9 @@ class OpenedxCredlyConfig(AppConfig):
     }
 
     def ready(self):
-        # Registers the Celery tasks with the platform's Celery app.
-        from openedx_credly import tasks  # pylint: disable=import-outside-toplevel,unused-import
+        # Registers the Celery tasks with the platform's Celery app (tasks), and connects to the
+        # LMS's account retirement, a plain Django signal found through the platform adapter.
+        # pylint: disable=import-outside-toplevel,unused-import
+        from openedx_credly import platform, retirement, tasks
+
+        platform.get_retirement_signal().connect(retirement.on_user_retired, dispatch_uid="openedx_credly.retirement")

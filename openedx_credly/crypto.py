@@ -71,10 +71,25 @@ def decrypt(stored):
 
 
 class EncryptedTextField(models.TextField):
-    """A text field whose value is encrypted in the database and plain in Python."""
+    """
+    A text field whose value is encrypted in the database and plain in Python.
+
+    Serialized (``dumpdata``, fixtures) it stays encrypted: ``value_to_string`` writes the
+    Fernet token, and ``to_python`` reads one back (``loaddata``), so secrets never leave
+    in clear and a dump loads on a site with the same keys.
+    """
 
     def from_db_value(self, value, expression, connection):  # pylint: disable=unused-argument
         return decrypt(value)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if isinstance(value, str) and value.startswith(PREFIX):
+            return decrypt(value)
+        return value
+
+    def value_to_string(self, obj):
+        return encrypt(self.value_from_object(obj) or "")
 
     def get_prep_value(self, value):
         value = super().get_prep_value(value)

@@ -10,6 +10,7 @@ from openedx_credly import course_settings
 from openedx_credly.connections import client_for
 from openedx_credly.credly import CredlyCredentialError, CredlyError, CredlyNotFoundError, CredlyTransientError
 from openedx_credly.models import BadgeTemplate, CourseBadgeTemplate, CredlyOrganization
+from openedx_credly.safe_urls import credly_url
 
 SECRET_FIELDS = ("api_token", "client_secret")
 
@@ -121,8 +122,8 @@ class TemplateSelect(forms.Select):
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
         option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
         template = getattr(value, "instance", None)
-        if template is not None and template.image_url:
-            option["attrs"]["data-image-url"] = template.image_url
+        if template is not None and credly_url(template.image_url):
+            option["attrs"]["data-image-url"] = credly_url(template.image_url)
         return option
 
     def render(self, name, value, attrs=None, renderer=None):
@@ -131,7 +132,7 @@ class TemplateSelect(forms.Select):
         template = None
         if value not in (None, ""):
             template = BadgeTemplate.objects.filter(pk=getattr(value, "value", value)).first()
-        image_url = template.image_url if template else ""
+        image_url = credly_url(template.image_url) if template else ""
         return format_html(
             '<span class="credly-template-choice">{}<img id="{}_preview" class="credly-template-preview" src="{}" '
             'alt="{}" style="height:48px;width:48px;object-fit:contain;vertical-align:middle;margin-left:8px;{}">'

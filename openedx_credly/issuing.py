@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from openedx_credly import errorlog
+from openedx_credly import errorlog, safe_urls
 from openedx_credly.awarding import split_name
 from openedx_credly.connections import client_for
 from openedx_credly.credly import (
@@ -140,6 +140,7 @@ def credly_fields(data):
         "badge_url": data.get("badge_url") or "",
         "image_url": data.get("image_url") or (data.get("image") or {}).get("url") or "",
     }
+    safe_urls.clean(fields, "accept_url", "badge_url", "image_url")
     if state in IssuedBadge.ON_CREDLY_STATES:
         fields["state"] = state
     for field, key in (("issued_at", "issued_at"), ("state_updated_at", "state_updated_at"),

@@ -43,6 +43,7 @@ from openedx_credly.models import (
     LearningPathProgress,
 )
 from openedx_credly.platform import get_platform
+from openedx_credly.safe_urls import credly_url
 
 log = logging.getLogger(__name__)
 
@@ -540,7 +541,7 @@ def progress_for_user(user):
             "path_id": path.pk,
             "name": path.name,
             "template_name": path.template.name,
-            "image_url": path.template.image_url,
+            "image_url": credly_url(path.template.image_url),
             "done": len(done),
             "required": path.required_for(len(path_courses)),
             "courses": [{"course_id": course_id, "done": course_id in done} for course_id in path_courses],

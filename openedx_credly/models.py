@@ -208,7 +208,9 @@ class IssuedBadge(models.Model):
     """
     One badge earned by one learner: queued here first, then sent to Credly.
 
-    .. pii: The recipient's email address and name, as sent to Credly.
+    .. pii: The recipient's email address and name, as sent to Credly. Blanked when the learner
+       retires (USER_RETIRE_LMS_MISC, or manage.py credly_retire_user; see retirement.py); the
+       Credly badge id is kept, and a badge still queued is never sent.
     .. pii_types: email_address, name
     .. pii_retirement: local_api
     """
@@ -279,6 +281,8 @@ class IssuedBadge(models.Model):
         indexes = [
             models.Index(fields=["state", "next_attempt_at"], name="credly_badge_state_next"),
             models.Index(fields=["user", "state"], name="credly_badge_user_state"),
+            # The refresh's pending badges, least recently checked first.
+            models.Index(fields=["state", "modified"], name="credly_badge_state_modified"),
         ]
 
     def __str__(self):
@@ -289,9 +293,11 @@ class CredlyErrorLog(models.Model):
     """
     What went wrong with an organization, in words an operator can act on.
 
-    .. pii: Details of a failed badge name the learner's email address.
-    .. pii_types: email_address
-    .. pii_retirement: retained
+    .. pii: Details of a failed badge name the learner's email address (or name). When the
+       learner retires, both are replaced by "[retired learner]" (retirement.py); entries are
+       deleted after CREDLY_ERROR_LOG_RETENTION_DAYS.
+    .. pii_types: email_address, name
+    .. pii_retirement: local_api
     """
 
     KIND_CONNECTION_EXPIRED = "connection_expired"
@@ -345,12 +351,14 @@ class WebhookEvent(models.Model):
     """
 
     OUTCOME_RECEIVED = "received"
+    OUTCOME_DEFERRED = "deferred"
     OUTCOME_APPLIED = "applied"
     OUTCOME_IGNORED = "ignored"
     OUTCOME_UNCONFIRMED = "unconfirmed"
     OUTCOME_FAILED = "failed"
     OUTCOME_CHOICES = [
         (OUTCOME_RECEIVED, _("Received")),
+        (OUTCOME_DEFERRED, _("Deferred (flood limit)")),
         (OUTCOME_APPLIED, _("Applied")),
         (OUTCOME_IGNORED, _("Ignored")),
         (OUTCOME_UNCONFIRMED, _("Not confirmed by Credly")),
@@ -364,6 +372,8 @@ class WebhookEvent(models.Model):
     event_type = models.CharField(_("event type"), max_length=64, blank=True, default="")
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
     times_received = models.PositiveIntegerField(_("times received"), default=1)
+    # When its fetch was last enqueued; empty while it is deferred (see webhooks.fetch_budget).
+    queued_at = models.DateTimeField(_("fetch queued at"), null=True, blank=True)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=16, choices=OUTCOME_CHOICES, default=OUTCOME_RECEIVED)
 
@@ -372,6 +382,13 @@ class WebhookEvent(models.Model):
         verbose_name_plural = _("webhook events")
         constraints = [
             models.UniqueConstraint(fields=["organization", "event_id"], name="credly_one_webhook_event"),
+        ]
+        indexes = [
+            # The flood budget: unconfirmed events of the last hour, and fetches in flight.
+            models.Index(fields=["organization", "outcome", "processed_at"], name="credly_hook_org_outcome_done"),
+            models.Index(fields=["organization", "outcome", "queued_at"], name="credly_hook_org_outcome_queue"),
+            # Pruning by age.
+            models.Index(fields=["received_at"], name="credly_hook_received"),
         ]
 
     def __str__(self):

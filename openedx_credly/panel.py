@@ -11,7 +11,6 @@ enqueues (``schedule_first_view_import``), never inline.
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
@@ -20,6 +19,7 @@ from django.utils import timezone
 
 from openedx_credly.models import IssuedBadge
 from openedx_credly.platform import get_platform
+from openedx_credly.safe_urls import credly_url
 
 log = logging.getLogger(__name__)
 
@@ -68,12 +68,8 @@ class LearnerBadge:
 
 
 def safe_url(url):
-    """``url`` if it is an absolute http(s) URL, else "" (no ``javascript:`` link from stored data)."""
-    try:
-        parts = urlsplit(url or "")
-    except ValueError:
-        return ""
-    return url if parts.scheme in ("http", "https") and parts.netloc else ""
+    """``url`` if it may be shown (``safe_urls.credly_url``), else "": no ``javascript:`` link from stored data."""
+    return credly_url(url)
 
 
 @dataclass(frozen=True)
@@ -86,6 +82,16 @@ class BadgePage:
     size: int
 
     @property
+    def last_page(self):
+        """The number of the last page (1 when there is no badge)."""
+        return max(1, -(-self.count // self.size))
+
+    @property
+    def past_the_end(self):
+        """Whether the page asked for comes after the last one (it is then empty)."""
+        return self.number > self.last_page
+
+    @property
     def has_next(self):
         return self.number * self.size < self.count
 
@@ -94,20 +100,25 @@ class BadgePage:
         return self.number > 1
 
 
-def learner_badges(user, page=1, page_size=None, states=None):
+def learner_badges(user, page=1, page_size=None, states=None, clamp=False):
     """
     A page of the learner's pending and accepted badges (or those of ``states``), newest first.
 
     Three queries whatever the number of badges (count, page, course names), and the
     rendering cost is that of one page, so a learner with a thousand badges costs what
-    a learner with a page of them does.
+    a learner with a page of them does. A page past the last is empty and costs no
+    query beyond the count, so a huge page number never reaches the database as an
+    offset; with ``clamp`` it is the last page instead.
     """
     size = max(1, int(page_size or settings.CREDLY_BADGES_PAGE_SIZE))
     number = max(1, int(page))
     shown = [state for state in (states or IssuedBadge.VISIBLE_STATES) if state in IssuedBadge.VISIBLE_STATES]
     visible = IssuedBadge.objects.filter(user=user, state__in=shown).exclude(credly_badge_id="")
     count = visible.count()
-    rows = list(
+    last = max(1, -(-count // size))
+    if clamp:
+        number = min(number, last)
+    rows = [] if number > last else list(
         visible.select_related("template", "learning_path")
         .order_by("-earned_at", "-pk")[(number - 1) * size:number * size]
     )

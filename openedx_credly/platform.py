@@ -14,6 +14,7 @@ import logging
 from django.apps import apps
 from django.conf import settings
 from django.db.models import F
+from django.dispatch import Signal
 from django.utils.module_loading import import_string
 
 log = logging.getLogger(__name__)
@@ -333,3 +334,22 @@ def _load(adapter_path):
 def get_platform():
     """The adapter for the platform this code runs in."""
     return _load(getattr(settings, "CREDLY_PLATFORM_ADAPTER", None))
+
+
+# Outside the platform, the stand-in that tests and the standalone host send.
+USER_RETIRE_LMS_MISC = Signal()
+
+
+def get_retirement_signal():
+    """
+    The LMS's ``USER_RETIRE_LMS_MISC`` signal (sent with ``user=`` when an account is retired).
+
+    Outside edx-platform (and in Studio, where the module is absent too) the module's
+    stand-in ``Signal``, as platform-plugin-aspects does.
+    """
+    try:
+        # pylint: disable=import-error,import-outside-toplevel
+        from openedx.core.djangoapps.user_api.accounts.signals import USER_RETIRE_LMS_MISC as signal
+    except ImportError:
+        return USER_RETIRE_LMS_MISC
+    return signal

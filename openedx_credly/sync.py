@@ -11,6 +11,7 @@ from openedx_credly import errorlog
 from openedx_credly.connections import client_for
 from openedx_credly.credly import CredlyError
 from openedx_credly.models import BadgeTemplate, CredlyErrorLog, CredlyOrganization
+from openedx_credly.safe_urls import credly_url
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +26,8 @@ def template_fields(data):
     return {
         "name": (data.get("name") or str(data.get("id")))[:255],
         "description": data.get("description") or "",
-        "image_url": (data.get("image_url") or (data.get("image") or {}).get("url") or "")[:1000],
-        "url": (data.get("url") or "")[:1000],
+        "image_url": credly_url(data.get("image_url") or (data.get("image") or {}).get("url")),
+        "url": credly_url(data.get("url")),
         "state": state,
         "allow_duplicate_badges": bool(data.get("allow_duplicate_badges")),
     }

@@ -185,3 +185,25 @@ def revoke_badge(self, badge_id):
         except self.MaxRetriesExceededError:
             revoking.give_up(badge_id, result.outcome)
     return result.outcome
+
+
+# ---------------------------------------------------------------- webhook flood budget and bounded growth
+
+
+@shared_task(ignore_result=True, name="openedx_credly.tasks.release_deferred_webhook_events")
+def release_deferred_webhook_events():
+    """Enqueue webhook events deferred by the flood limit, as far as the budget allows (periodic)."""
+    from openedx_credly import webhooks  # pylint: disable=import-outside-toplevel
+
+    released = webhooks.release_deferred()
+    if released:
+        log.info("Released %s deferred Credly webhook event(s).", released)
+    return released
+
+
+@shared_task(ignore_result=True, name="openedx_credly.tasks.prune_records")
+def prune_records():
+    """Delete webhook events and error-log entries older than their retention settings (periodic)."""
+    from openedx_credly import retention  # pylint: disable=import-outside-toplevel
+
+    return retention.prune()

@@ -74,9 +74,9 @@ def profile_badges(request):
     learner = _learner_shown(request)
     try:
         number = max(1, int(request.GET.get("page", 1)))
-    except ValueError:
+    except ValueError:  # not a number, or more digits than Python converts
         number = 1
-    page = panel.learner_badges(learner, page=number) if learner else None
+    page = panel.learner_badges(learner, page=number, clamp=True) if learner else None
     badges = page.badges if page else []
     paths_in_progress = learning_paths.progress_for_user(learner) if badges else []
     origins = frame_origins()

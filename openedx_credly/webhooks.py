@@ -7,6 +7,11 @@ that event from Credly with the organization's own credential and acts on Credly
 answer alone; an id Credly does not confirm changes nothing. Each event is recorded
 once (``WebhookEvent``, unique per organization and id): Credly redelivers for up
 to 25 days, and a redelivery only counts itself, without another fetch.
+
+Each fetch spends the organization's Credly rate limit, so a flood of forged ids is
+bounded (``fetch_budget``): past the limit, new events are recorded as *deferred*,
+not fetched, and ``release_deferred`` (a periodic task) enqueues them, oldest first,
+as the budget frees up. A genuine event that arrives during a flood is kept, not lost.
 """
 import logging
 from dataclasses import dataclass
@@ -33,11 +38,9 @@ log = logging.getLogger(__name__)
 
 BADGE_EVENTS = ("badge.created", "badge.state.changed", "badge.deleted")
 TEMPLATE_EVENT_PREFIX = "badge_template."
-# A notification still unprocessed this long after it arrived lost its task (broker
-# restart): a redelivery enqueues it again.
+# A notification still unprocessed this long after its fetch was enqueued lost its task
+# (broker restart): a redelivery enqueues it again, and it stops counting as in flight.
 STALE_AFTER = timedelta(minutes=15)
-# Window in which notifications that Credly does not confirm are counted against the flood limit.
-FLOOD_WINDOW = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -48,56 +51,131 @@ class Processing:
     retry: bool = False
 
 
+def flood_window():
+    """How long an event that Credly did not confirm counts against the flood limit."""
+    return timedelta(seconds=int(getattr(settings, "CREDLY_WEBHOOK_UNCONFIRMED_WINDOW", 3600)))
+
+
 def receive_notification(organization_id, event_id, event_type):
     """
-    Record a notification and enqueue its processing after commit.
+    Record a notification and, when the flood budget allows, enqueue its fetch after commit.
 
-    Returns the ``WebhookEvent``, or None for an organization that is not connected
-    here (nothing is stored and nothing is fetched for it).
+    Returns the ``WebhookEvent`` (outcome ``deferred`` when it waits for the budget), or
+    None for an organization that is not connected here (nothing is stored and nothing is
+    fetched for it) or when the organization already holds
+    ``CREDLY_WEBHOOK_DEFERRED_LIMIT`` deferred events.
     """
     organization = CredlyOrganization.objects.filter(organization_id=organization_id).first()
     if organization is None:
         log.info("Ignored a Credly webhook notification for an organization that is not connected here.")
         return None
-    known = WebhookEvent.objects.filter(organization=organization, event_id=event_id).exists()
-    if not known and _flooded(organization):
-        return None
-    event, created = WebhookEvent.objects.get_or_create(
-        organization=organization, event_id=event_id, defaults={"event_type": event_type[:64]},
-    )
-    if not created:
-        WebhookEvent.objects.filter(pk=event.pk).update(times_received=F("times_received") + 1)
-        if not needs_processing(event):
-            return event
-    schedule_processing(event.pk)
+    now = timezone.now()
+    with transaction.atomic():
+        # One notification of an organization at a time counts the budget and takes from
+        # it: concurrent requests cannot all see room under the limit.
+        _lock(organization)
+        event = WebhookEvent.objects.filter(organization=organization, event_id=event_id).first()
+        if event is not None:
+            WebhookEvent.objects.filter(pk=event.pk).update(times_received=F("times_received") + 1)
+            if not needs_processing(event, now):
+                return event
+        else:
+            deferred = fetch_budget(organization, now) <= 0
+            if deferred:
+                _warn_flood(organization, now)
+                if _deferred_count(organization) >= int(getattr(settings, "CREDLY_WEBHOOK_DEFERRED_LIMIT", 10000)):
+                    log.warning("Dropped a Credly webhook notification of organization %s: too many are deferred.",
+                                organization.organization_id)
+                    return None
+            event, _created = WebhookEvent.objects.get_or_create(
+                organization=organization, event_id=event_id,
+                defaults={"event_type": event_type[:64], "queued_at": None if deferred else now,
+                          "outcome": WebhookEvent.OUTCOME_DEFERRED if deferred else WebhookEvent.OUTCOME_RECEIVED},
+            )
+            if deferred:
+                return event
+        WebhookEvent.objects.filter(pk=event.pk).update(queued_at=now)
+        schedule_processing(event.pk)
     return event
 
 
-def _flooded(organization):
+def fetch_budget(organization, now=None):
     """
-    Whether the organization received more made-up event ids lately than Credly sends.
+    How many more event ids of ``organization`` may be fetched from Credly right now.
 
     Each new id costs one call to Credly with the organization's credential; a flood of
-    forged notifications could spend its rate limit and delay badges. Past
-    ``CREDLY_WEBHOOK_UNCONFIRMED_LIMIT`` ids that Credly did not confirm within an hour,
-    new ids are dropped unfetched (once an hour, the error log says so); badge states
-    still arrive through the periodic refresh.
+    forged notifications could spend its rate limit and delay badges. What counts is
+    every id not confirmed yet: those whose fetch is in flight (enqueued in the last
+    ``STALE_AFTER``, not processed yet, however busy or stopped the workers are) and
+    those Credly did not confirm within ``CREDLY_WEBHOOK_UNCONFIRMED_WINDOW``. The budget
+    is ``CREDLY_WEBHOOK_UNCONFIRMED_LIMIT`` minus both.
     """
-    now = timezone.now()
-    since = now - FLOOD_WINDOW
-    unconfirmed = WebhookEvent.objects.filter(
-        organization=organization, outcome=WebhookEvent.OUTCOME_UNCONFIRMED, processed_at__gt=since,
-    ).count()
-    if unconfirmed < settings.CREDLY_WEBHOOK_UNCONFIRMED_LIMIT:
-        return False
-    if not organization.error_log.filter(kind=CredlyErrorLog.KIND_WEBHOOK, created__gt=since).exists():
-        errorlog.record(
-            organization, CredlyErrorLog.KIND_WEBHOOK, _("Webhook notifications ignored"),
-            _("%(count)s webhook notifications for %(name)s named events that Credly does not know in the last "
-              "hour: someone may be sending forged notifications. New ones are ignored for now; badge states "
-              "keep arriving through the periodic refresh.") % {"count": unconfirmed, "name": organization.name},
-        )
-    return True
+    now = now or timezone.now()
+    events = WebhookEvent.objects.filter(organization=organization)
+    in_flight = events.filter(outcome=WebhookEvent.OUTCOME_RECEIVED, queued_at__gt=now - STALE_AFTER).count()
+    unconfirmed = events.filter(outcome=WebhookEvent.OUTCOME_UNCONFIRMED,
+                                processed_at__gt=now - flood_window()).count()
+    return int(settings.CREDLY_WEBHOOK_UNCONFIRMED_LIMIT) - in_flight - unconfirmed
+
+
+def _lock(organization):
+    """
+    Hold ``organization``'s row until the transaction ends.
+
+    An UPDATE that changes nothing: it locks the row on MariaDB and MySQL as
+    ``SELECT … FOR UPDATE`` would, and on SQLite (which ignores ``FOR UPDATE``) it takes
+    the write lock first, waiting its turn, instead of failing a later write with
+    "database is locked".
+    """
+    CredlyOrganization.objects.filter(pk=organization.pk).update(organization_id=F("organization_id"))
+
+
+def _deferred_count(organization):
+    return WebhookEvent.objects.filter(organization=organization, outcome=WebhookEvent.OUTCOME_DEFERRED).count()
+
+
+def _warn_flood(organization, now):
+    """Say so in the error log, at most once per window, when new events start waiting."""
+    since = now - flood_window()
+    if organization.error_log.filter(kind=CredlyErrorLog.KIND_WEBHOOK, created__gt=since).exists():
+        return
+    errorlog.record(
+        organization, CredlyErrorLog.KIND_WEBHOOK, _("Webhook notifications deferred"),
+        _("%(name)s received more webhook notifications than Credly confirms (%(limit)s not confirmed yet): "
+          "someone may be sending forged notifications. New ones are kept and fetched from Credly once the "
+          "flood has passed; badge states also keep arriving through the periodic refresh.")
+        % {"limit": settings.CREDLY_WEBHOOK_UNCONFIRMED_LIMIT, "name": organization.name},
+    )
+
+
+def release_deferred(now=None):
+    """
+    Enqueue deferred events, oldest first, as far as each organization's budget allows.
+
+    Run by the periodic task ``release_deferred_webhook_events``; returns how many were enqueued.
+    """
+    now = now or timezone.now()
+    released = 0
+    organization_pks = (
+        WebhookEvent.objects.filter(outcome=WebhookEvent.OUTCOME_DEFERRED)
+        .values_list("organization_id", flat=True).distinct()
+    )
+    for organization in CredlyOrganization.objects.filter(pk__in=list(organization_pks)):
+        with transaction.atomic():
+            _lock(organization)
+            budget = fetch_budget(organization, now)
+            if budget <= 0:
+                continue
+            pks = list(
+                WebhookEvent.objects.filter(organization=organization, outcome=WebhookEvent.OUTCOME_DEFERRED)
+                .order_by("pk").values_list("pk", flat=True)[:budget]
+            )
+            WebhookEvent.objects.filter(pk__in=pks, outcome=WebhookEvent.OUTCOME_DEFERRED).update(
+                outcome=WebhookEvent.OUTCOME_RECEIVED, queued_at=now)
+            for pk in pks:
+                schedule_processing(pk)
+            released += len(pks)
+    return released
 
 
 def needs_processing(event, now=None):
@@ -105,7 +183,7 @@ def needs_processing(event, now=None):
     now = now or timezone.now()
     if event.outcome == WebhookEvent.OUTCOME_FAILED:
         return True
-    return event.outcome == WebhookEvent.OUTCOME_RECEIVED and event.received_at < now - STALE_AFTER
+    return event.outcome == WebhookEvent.OUTCOME_RECEIVED and (event.queued_at or event.received_at) < now - STALE_AFTER
 
 
 def schedule_processing(event_pk):
@@ -137,6 +215,8 @@ def process_event(event_pk):
         return Processing("missing")
     if event.processed_at and event.outcome != WebhookEvent.OUTCOME_FAILED:
         return Processing(event.outcome)  # already done: a second task changes nothing
+    if event.outcome == WebhookEvent.OUTCOME_DEFERRED:
+        return Processing(event.outcome)  # waits for release_deferred, which enqueues it
     organization = event.organization
     try:
         data = client_for(organization).get_event(event.event_id)

@@ -22,6 +22,8 @@ from typing import Any, Protocol
 
 import requests
 
+from openedx_credly import safe_json
+
 from .client import DEFAULT_TIMEOUT, get_session
 from .errors import (
     CredlyAuthenticationError,
@@ -255,7 +257,7 @@ class OAuthClientCredentials(requests.auth.AuthBase):
         """
         status = response.status_code
         try:
-            payload = response.json()
+            payload = safe_json.loads(response.content)
         except ValueError:
             payload = None
 

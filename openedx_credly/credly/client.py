@@ -29,7 +29,7 @@ from urllib.parse import quote, urljoin, urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from openedx_credly import __version__
+from openedx_credly import __version__, safe_json
 
 from .errors import (
     CredlyAuthenticationError,
@@ -183,8 +183,8 @@ def _quote_segment(value: Any) -> str:
 def _json_or_none(response: requests.Response) -> Any:
     """The parsed JSON body of ``response``, or ``None`` when it is not JSON."""
     try:
-        return response.json()
-    except ValueError:  # requests' JSONDecodeError subclasses ValueError
+        return safe_json.loads(response.content)
+    except ValueError:  # not UTF-8 JSON, or nested deeper than anything Credly sends
         return None
 
 

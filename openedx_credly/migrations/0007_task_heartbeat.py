@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('openedx_credly', '0003_error_kind_credential_expiring'),
+        ('openedx_credly', '0006_indexes_and_retention'),
     ]
 
     operations = [

@@ -45,6 +45,16 @@ DEFAULTS = {
     # Made-up event ids (Credly answers "not found") tolerated per organization and hour before new
     # notifications are ignored unfetched: a flood of forged ones must not spend Credly's rate limit.
     "CREDLY_WEBHOOK_UNCONFIRMED_LIMIT": 100,
+    # Seconds an event id that Credly did not confirm counts against that limit.
+    "CREDLY_WEBHOOK_UNCONFIRMED_WINDOW": 3600,
+    # Events kept per organization while they wait for the flood to pass; past it, new ids are dropped.
+    "CREDLY_WEBHOOK_DEFERRED_LIMIT": 10000,
+    # Largest JSON body the REST API reads, in bytes.
+    "CREDLY_API_MAX_BODY_BYTES": 65536,
+    # Days webhook events are kept (a redelivery within them costs no fetch; Credly redelivers for 25 days).
+    "CREDLY_WEBHOOK_EVENT_RETENTION_DAYS": 30,
+    # Days error-log entries are kept.
+    "CREDLY_ERROR_LOG_RETENTION_DAYS": 90,
     # Base URL of the LMS, used for the course link sent to Credly as evidence.
     "CREDLY_LMS_ROOT_URL": None,
     # Learners handled per database round of a backfill (memory stays flat whatever the course size).
@@ -77,6 +87,16 @@ PERIODIC_TASKS = {
     "openedx-credly-refresh-pending-badges": {
         "task": "openedx_credly.tasks.refresh_pending_badges",
         "schedule": timedelta(minutes=15),
+    },
+    # Fetches webhook events deferred during a flood of forged notifications.
+    "openedx-credly-release-deferred-webhook-events": {
+        "task": "openedx_credly.tasks.release_deferred_webhook_events",
+        "schedule": timedelta(minutes=5),
+    },
+    # Deletes webhook events and error-log entries past their retention.
+    "openedx-credly-prune-records": {
+        "task": "openedx_credly.tasks.prune_records",
+        "schedule": timedelta(days=1),
     },
 }
 

@@ -15,7 +15,8 @@ from tests.conftest import require_service
 from tests.integration import harness
 from tests.integration.conftest import REDIS_DB, child_runs
 
-CHILD_TESTS = ("tests/integration/test_real_worker.py", "tests/integration/test_worker_killed.py")
+CHILD_TESTS = ("tests/integration/test_real_worker.py", "tests/integration/test_worker_killed.py",
+               "tests/integration/test_webhook_flood_worker.py")
 CHILD_TIMEOUT = 300
 
 

@@ -57,12 +57,23 @@ def test_anonymous_gets_401(client, courses, path_template):
 def test_learner_gets_403(client, learner, courses, path_template):
     path = make_path(path_template, courses[:1])
     client.force_login(learner)
-    for response in (client.get(LIST_URL), client.get(f"{LIST_URL}?course_id={COURSE_A}"), client.get(detail_url(path)),
+    for response in (client.get(LIST_URL), client.get(f"{LIST_URL}?course_id={COURSE_A}"),
                      client.post(LIST_URL, body(path_template), content_type="application/json"),
                      client.delete(detail_url(path))):
         assert response.status_code == 403
         assert response.json()["developer_message"]
     assert LearningPath.objects.count() == 1
+
+
+def test_a_path_the_caller_may_not_see_answers_like_one_that_does_not_exist(
+        client, learner, courses, path_template):
+    path = make_path(path_template, courses[:1])
+    client.force_login(learner)
+    hidden = client.get(detail_url(path))
+    missing = client.get(f"{LIST_URL}{path.pk + 1000}/")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json()["developer_message"].replace(str(path.pk), "N") == \
+        missing.json()["developer_message"].replace(str(path.pk + 1000), "N")
 
 
 def test_staff_create_read_update_delete(staff, courses, path_template, template):
@@ -108,7 +119,7 @@ def test_course_staff_read_their_courses_paths(course_staff, courses, path_templ
     assert course_staff.get(f"{LIST_URL}?course_id={COURSE_A}").json() == response.json()
     assert course_staff.get(detail_url(theirs)).status_code == 200
 
-    assert course_staff.get(detail_url(other)).status_code == 403
+    assert course_staff.get(detail_url(other)).status_code == 404  # as if it did not exist
     assert course_staff.get(f"{LIST_URL}?course_id={COURSE_B}").status_code == 403
     assert course_staff.get(LIST_URL).status_code == 403
     assert course_staff.patch(detail_url(theirs), {"name": "Mine now"},

@@ -1,5 +1,6 @@
 """``GET /api/credly/v1/badges/``: the requesting learner's Credly badges."""
 from django.contrib.auth import get_user_model
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from edx_rest_framework_extensions.auth.jwt.authentication import JwtAuthentication
 from edx_rest_framework_extensions.auth.session.authentication import SessionAuthenticationAllowInactiveUser
@@ -10,6 +11,7 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from openedx_credly import panel
+from openedx_credly.api.parsers import JSONParser
 from openedx_credly.api.v1.serializers import LearnerBadgeSerializer
 
 
@@ -35,11 +37,18 @@ class LearnerBadgesView(APIView):
 
     authentication_classes = [JwtAuthentication, SessionAuthenticationAllowInactiveUser]
     permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser]
 
     def handle_exception(self, exc):
         response = super().handle_exception(exc)
         if isinstance(response.data, dict) and "detail" in response.data:
             response.data.setdefault("developer_message", str(response.data["detail"]))
+        return response
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        """Every answer, errors included, is private: no shared or on-disk cache keeps a learner's badges."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_cache_control(response, private=True, no_store=True)
         return response
 
     def get(self, request):
@@ -67,6 +76,9 @@ class LearnerBadgesView(APIView):
             return error_response(status.HTTP_400_BAD_REQUEST,
                                   f"page starts at 1; page_size is between 1 and {MAX_PAGE_SIZE}.")
         page = panel.learner_badges(learner, page=number, page_size=size)
+        if page.past_the_end and number > 1:
+            # DRF's own words for a page past the last (its PageNumberPagination's).
+            return error_response(status.HTTP_404_NOT_FOUND, "Invalid page.", _("Invalid page."))
         return Response({
             "username": learner.username,
             "count": page.count,

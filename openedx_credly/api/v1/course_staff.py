@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from openedx_credly import course_settings
+from openedx_credly.api.parsers import JSONParser
 from openedx_credly.api.v1.course_staff_serializers import (
     CourseBadgeTemplateRequestSerializer,
     CourseBadgeTemplateSerializer,
@@ -48,6 +49,7 @@ class CourseStaffAPIView(APIView):
     """JWT or session authentication; every error answers with a ``developer_message``."""
 
     authentication_classes = [JwtAuthentication, SessionAuthenticationAllowInactiveUser]
+    parser_classes = [JSONParser]
 
     def handle_exception(self, exc):
         if isinstance(exc, BadRequest):

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from openedx_credly.course_settings import TRIGGERS
+from openedx_credly.safe_urls import credly_url
 
 
 class StrictCharField(serializers.CharField):
@@ -101,6 +102,13 @@ class CourseBadgeTemplateRequestSerializer(serializers.Serializer):  # pylint: d
         return super().to_internal_value(data)
 
 
+class CredlyURLField(serializers.CharField):
+    """A URL that came from Credly, shown only when ``safe_urls.credly_url`` accepts it (else "")."""
+
+    def to_representation(self, value):
+        return credly_url(value)
+
+
 class OrganizationSerializer(serializers.Serializer):  # pylint: disable=abstract-method
     id = serializers.CharField(source="organization_id")
     name = serializers.CharField()
@@ -112,7 +120,7 @@ class TemplateSerializer(serializers.Serializer):  # pylint: disable=abstract-me
     id = serializers.CharField(source="template_id")
     name = serializers.CharField()
     description = serializers.CharField()
-    image_url = serializers.CharField()
+    image_url = CredlyURLField()
     organization = OrganizationSerializer()
 
 
@@ -121,7 +129,7 @@ class CourseBadgeTemplateSerializer(serializers.Serializer):  # pylint: disable=
 
     template_id = serializers.CharField(source="template.template_id")
     name = serializers.CharField(source="template.name")
-    image_url = serializers.CharField(source="template.image_url")
+    image_url = CredlyURLField(source="template.image_url")
     template_state = serializers.CharField(source="template.state")
     trigger = serializers.CharField()
     is_active = serializers.BooleanField()

@@ -101,9 +101,10 @@ class LearningPathView(CourseStaffAPIView):
     def get(self, request, pk):
         path = self._path(pk)
         if not is_global_staff(request.user):
-            # Course staff read the paths of their courses.
+            # Course staff read the paths of their courses. Anyone else hears what a caller
+            # hears of an id that does not exist, so the answer tells nothing of which ids do.
             if not any(get_platform().is_course_staff(request.user, row.course_id) for row in path.courses.all()):
-                raise _forbidden()
+                raise NotFound(_("No learning path has the ID %(id)s.") % {"id": pk})
         return Response(LearningPathSerializer(path).data)
 
     def put(self, request, pk):

@@ -7,7 +7,6 @@ organization's own credential (see ``openedx_credly.webhooks``). This view answe
 at once: malformed bodies get 400, every well-formed one gets the same 200, whether
 or not the organization is connected here, so the endpoint tells an outsider nothing.
 """
-import json
 import logging
 import re
 
@@ -16,7 +15,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from openedx_credly import webhooks
+from openedx_credly import safe_json, webhooks
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +35,9 @@ def _max_body_bytes():
 def parse_notification(raw):
     """``(organization_id, event_id, event_type)`` from a notification body, or raise ``ValueError``."""
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        # RecursionError: a few kilobytes of "[[[[..." nest deeper than the parser goes.
-        raise ValueError("The body is not JSON.") from error
+        data = safe_json.loads(raw)
+    except safe_json.JSONBodyError as error:
+        raise ValueError(str(error)) from error
     if not isinstance(data, dict):
         raise ValueError("The body must be a JSON object.")
     values = {}

@@ -1,0 +1,108 @@
+"""
+Retiring a learner: what the plugin holds about a person, scrubbed when they retire their account.
+
+The LMS sends ``USER_RETIRE_LMS_MISC`` (``user=`` among its arguments) while it retires
+an account; ``platform.get_retirement_signal()`` finds it (or a stand-in outside the
+platform) and ``apps.py`` connects ``on_user_retired`` to it. ``manage.py
+credly_retire_user`` does the same for one user, for sites that retire by script.
+
+For that learner, ``retire_user``:
+
+* blanks the email address and name of every ``IssuedBadge`` (what was sent to Credly),
+  and scrubs them from its last error;
+* keeps the Credly badge ids: the badge belongs to the person on Credly, and the id
+  keeps the plugin from ever sending it again;
+* stops every badge still queued: it is marked failed, "learner retired", so no worker
+  and no sweeper sends it (a badge already in a worker's hands may still be sent once);
+* scrubs the learner's email addresses and names from the error log (the entries stay,
+  with ``[retired learner]`` in their place);
+* forgets the cache mark of the first-view import.
+
+Webhook events and learning-path progress hold no personal data (ids and times only).
+"""
+import logging
+import re
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from openedx_credly.models import CredlyErrorLog, IssuedBadge
+from openedx_credly.panel import IMPORT_MARK_KEY
+from openedx_credly.platform import get_platform
+
+log = logging.getLogger(__name__)
+
+PLACEHOLDER = "[retired learner]"
+# Written as the last error of badges that were waiting to be sent (not translated: an operator's record).
+RETIRED_REASON = "Not sent: the learner retired their account."
+# Names shorter than this are not searched for in error-log text: "Al" would scrub half the log.
+MIN_NAME_LENGTH = 4
+
+
+def personal_terms(user, extra=()):
+    """The learner's email addresses and names as the plugin may have written them, longest first."""
+    terms = {user.email, user.get_full_name(), get_platform().get_full_name(user), *extra}
+    for email, name in IssuedBadge.objects.filter(user=user).values_list("recipient_email", "recipient_name"):
+        terms.update((email, name))
+    terms = {term.strip() for term in terms if term and term.strip()}
+    kept = {term for term in terms if "@" in term or len(term) >= MIN_NAME_LENGTH}
+    return sorted(kept, key=len, reverse=True)
+
+
+def scrub(text, terms):
+    """``text`` with each of ``terms`` (case-insensitive) replaced by the placeholder."""
+    for term in terms:
+        text = re.sub(re.escape(term), PLACEHOLDER, text, flags=re.IGNORECASE)
+    return text
+
+
+@transaction.atomic
+def retire_user(user, extra_terms=()):
+    """
+    Scrub ``user``'s personal data from every plugin table (see the module docstring).
+
+    ``extra_terms`` are more strings to scrub from the error log (e.g. an email address the
+    account had before the platform retired it). Returns counts of what changed.
+    """
+    terms = personal_terms(user, extra_terms)
+    now = timezone.now()
+    badges = IssuedBadge.objects.filter(user=user)
+    stopped = badges.filter(state=IssuedBadge.STATE_QUEUED).update(
+        state=IssuedBadge.STATE_FAILED, last_error=RETIRED_REASON, next_attempt_at=None, modified=now,
+    )
+    for pk, last_error in badges.exclude(last_error="").values_list("pk", "last_error"):
+        cleaned = scrub(last_error, terms)
+        if cleaned != last_error:
+            IssuedBadge.objects.filter(pk=pk).update(last_error=cleaned)
+    blanked = badges.exclude(recipient_email="", recipient_name="").update(recipient_email="", recipient_name="",
+                                                                           modified=now)
+
+    mentions = Q(badge__user=user)
+    for term in terms:
+        mentions |= Q(error__icontains=term) | Q(details__icontains=term)
+    scrubbed = 0
+    for entry in CredlyErrorLog.objects.filter(mentions).only("pk", "error", "details"):
+        error, details = scrub(entry.error, terms), scrub(entry.details, terms)
+        if (error, details) != (entry.error, entry.details):
+            CredlyErrorLog.objects.filter(pk=entry.pk).update(error=error[:255], details=details)
+            scrubbed += 1
+    cache.delete(IMPORT_MARK_KEY.format(user_id=user.pk))
+    result = {"badges_blanked": blanked, "queued_badges_stopped": stopped, "error_log_entries_scrubbed": scrubbed}
+    log.info("Retired the Credly data of user %s: %s", user.pk, result)
+    return result
+
+
+def on_user_retired(sender, user=None, **kwargs):  # pylint: disable=unused-argument
+    """
+    Receiver of the LMS's ``USER_RETIRE_LMS_MISC``.
+
+    Unlike the learning-event receivers, it lets an error propagate: the LMS then reports
+    the retirement step as failed and its retirement pipeline tries again, rather than
+    believing personal data was erased when it was not. It only writes to the database.
+    """
+    if user is None:
+        log.warning("USER_RETIRE_LMS_MISC arrived without a user; nothing to retire.")
+        return None
+    return retire_user(user)

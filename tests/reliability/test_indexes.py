@@ -1,0 +1,109 @@
+"""
+The hot queries read through an index, never a full scan: on SQLite here, on MariaDB in a
+child pytest (``DEVHOST_DB=mysql``, as ``tests/integration/test_mariadb.py`` does).
+
+Each case runs the plugin's real code over a few thousand rows (so that MariaDB's
+optimizer, after ``ANALYZE TABLE``, chooses as it would on a big site) and EXPLAINs every
+SELECT it made on the hot tables. To cover another query, add a case to ``CASES``.
+"""
+import os
+import re
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.utils import timezone
+
+from openedx_credly import refresh, retention, tasks, webhooks
+from openedx_credly.models import BadgeTemplate, CredlyErrorLog, CredlyOrganization, IssuedBadge, WebhookEvent
+from tests.conftest import require_service
+from tests.integration import harness
+from tests.reliability.query_plans import captured_selects, full_scans
+
+BADGES = IssuedBadge._meta.db_table
+EVENTS = WebhookEvent._meta.db_table
+ERRORS = CredlyErrorLog._meta.db_table
+ROWS = 3000
+
+
+@pytest.fixture
+def big_site(transactional_db):  # ANALYZE TABLE commits on MariaDB: the test cannot run in a rolled-back transaction
+    """Organizations, a template, ROWS badges in every state, ROWS webhook events of every outcome, error entries."""
+    now = timezone.now()
+    organizations = [CredlyOrganization.objects.create(name=f"Org {n}", organization_id=f"org-{n}", api_token="t")
+                     for n in range(4)]
+    templates = [BadgeTemplate.objects.create(organization=org, template_id=f"t-{n}", name=f"T{n}")
+                 for n, org in enumerate(organizations)]
+    user_model = get_user_model()
+    users = user_model.objects.bulk_create(
+        user_model(username=f"u{n}", email=f"u{n}@example.com") for n in range(ROWS // 10))
+    states = ["accepted"] * 6 + ["pending", "queued", "failed", "revoked"]
+    IssuedBadge.objects.bulk_create(
+        IssuedBadge(user=users[n // 10], template=templates[n % 4], course_id=f"course-v1:O+C{n % 10}+1",
+                    state=states[n % 10], credly_badge_id="" if states[n % 10] == "queued" else f"b-{n}",
+                    earned_at=now - timedelta(days=n % 400))
+        for n in range(ROWS)
+    )
+    outcomes = ["applied"] * 7 + ["ignored", "unconfirmed", "deferred"]
+    WebhookEvent.objects.bulk_create(
+        WebhookEvent(organization=organizations[n % 4], event_id=f"e-{n}", outcome=outcomes[n % 10],
+                     processed_at=None if outcomes[n % 10] == "deferred" else now - timedelta(minutes=n),
+                     queued_at=None if outcomes[n % 10] == "deferred" else now - timedelta(minutes=n))
+        for n in range(ROWS)
+    )
+    CredlyErrorLog.objects.bulk_create(
+        CredlyErrorLog(organization=organizations[n % 4], kind="webhook", error=f"e{n}") for n in range(ROWS))
+    WebhookEvent.objects.update(received_at=now - timedelta(days=1))
+    if connection.vendor == "mysql":
+        with connection.cursor() as cursor:
+            for table in (BADGES, EVENTS, ERRORS):
+                cursor.execute(f"ANALYZE TABLE {table}")
+                cursor.fetchall()
+    return organizations[0]
+
+
+# (name, the code that runs the query, the tables it must not scan)
+CASES = [
+    ("webhook flood budget", lambda org: webhooks.fetch_budget(org), [EVENTS]),
+    ("release of deferred webhook events", lambda org: webhooks.release_deferred(), [EVENTS]),
+    ("refresh of pending badges", lambda org: refresh.pending_badge_ids(limit=500), [BADGES]),
+    ("sweeper's due badges", lambda org: tasks.due_badges(), [BADGES]),
+    ("pruning", lambda org: retention.prune(dry_run=True), [EVENTS, ERRORS]),
+]
+
+
+@pytest.mark.parametrize("name,run,tables", CASES, ids=[case[0] for case in CASES])
+def test_hot_query_uses_an_index(big_site, name, run, tables, settings):
+    settings.CREDLY_WEBHOOK_UNCONFIRMED_LIMIT = 0  # the release then only counts, it enqueues nothing
+    statements = [sql for sql in captured_selects(run, big_site) if any(table in sql for table in tables)]
+    assert statements, f"{name}: no query on {tables} was captured"
+    for sql in statements:
+        assert not full_scans(sql, tables), f"{name} ({connection.vendor}) scans a whole table:\n{sql}"
+
+
+def test_a_query_without_an_index_is_caught(big_site):
+    """The check itself: filtering on a column without an index is reported as a full scan."""
+    sql = captured_selects(lambda: list(IssuedBadge.objects.filter(recipient_name="x").values_list("pk")))[0]
+    assert full_scans(sql, [BADGES])
+
+
+def test_the_same_on_mariadb():
+    """Runs this module again in a child pytest on MariaDB (the production database of Open edX)."""
+    if connection.vendor == "mysql":
+        pytest.skip("this is the MariaDB run")
+    require_service(harness.mariadb_available(), "MariaDB does not answer on 127.0.0.1:3306 as root")
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("DEVHOST_DB", "DEVHOST_SQLITE", "DEVHOST_SETTINGS", "PYTEST_"))}
+    env.update({"DEVHOST_DB": "mysql", "DEVHOST_DB_TEST_NAME": f"test_openedx_credly_idx_{os.getpid()}"})
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", __file__, "-q", "-rfEs", "-p", "no:cacheprovider",
+         "-k", "not test_the_same_on_mariadb"],
+        cwd=harness.ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-6000:]
+    passed = re.search(r"(\d+) passed", output)
+    assert passed and int(passed.group(1)) == len(CASES) + 1, output[-3000:]
