@@ -35,6 +35,7 @@ OVERSIZED = json.dumps({"template_id": TEMPLATE_ID, "name": "x", "padding": "x" 
 COURSE_API = f"/api/credly/v1/courses/{COURSE}/badge-templates/"
 PATHS_API = "/api/credly/v1/learning-paths/"
 BADGES_API = "/api/credly/v1/badges/"
+USER_BADGES_API = "/api/credly/v1/users/{username}/badges/"
 PANEL = "/credly/profile/badges/"
 WEBHOOK = "/api/credly/v1/webhook/"
 
@@ -84,6 +85,21 @@ def test_page_numbers_of_the_learner_api(world, number):
         assert_refused_cleanly(response, (400, 404))
         if response.status_code == 404:
             assert response.json()["detail"] == "Invalid page."  # DRF's words for a page past the last
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("number", HUGE_NUMBERS)
+def test_page_numbers_of_the_public_badges_api(world, learner, number):
+    staff, learner_client, _path = world
+    before = snapshot()
+    for client in (staff, learner_client):
+        for query in (f"page={number}", f"page={number}&page_size=100", f"page_size={number}"):
+            response = client.get(f"{USER_BADGES_API.format(username=learner.username)}?{query}")
+            assert response["Content-Type"].startswith("application/json")
+            if response.status_code == 200:  # page_size=0 means the default size
+                assert response.json()["count"] == 1
+            else:
+                assert_refused_cleanly(response, (400, 404))
     assert snapshot() == before
 
 
@@ -267,7 +283,8 @@ def test_hostile_query_strings_on_every_read_endpoint(world, value):
     staff, learner, path = world
     before = snapshot()
     endpoints = ((staff, "/api/credly/v1/templates/"), (staff, COURSE_API), (staff, f"{COURSE_API}{TEMPLATE_ID}/"),
-                 (staff, PATHS_API), (staff, f"{PATHS_API}{path.pk}/"), (learner, BADGES_API), (learner, PANEL))
+                 (staff, PATHS_API), (staff, f"{PATHS_API}{path.pk}/"), (learner, BADGES_API), (learner, PANEL),
+                 (learner, USER_BADGES_API.format(username="root")), (staff, USER_BADGES_API.format(username=value[:200])))
     for client, url in endpoints:
         for query in ({"course_id": value}, {"page": value, "page_size": value}, {"username": value}):
             response = client.get(url, query)
