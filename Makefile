@@ -1,4 +1,4 @@
-.PHONY: help requirements test test-unit test-integration demo bench quality pii_check upgrade clean \
+.PHONY: help requirements test test-unit test-integration demo bench quality pii_check dist_check upgrade clean \
         compile_translations extract_translations services
 
 .DEFAULT_GOAL := help
@@ -15,7 +15,8 @@ $(STAMP): requirements/test.txt requirements/dev.txt setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements/dev.txt
-	$(BIN)/pip install -q --no-deps -e .
+	@# setuptools' notice about every editable install of a flat layout says nothing about this project.
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install -q --no-deps -e .
 	touch $(STAMP)
 
 requirements: $(STAMP) ## create .venv (if needed) and install everything the tests and tools need
@@ -38,6 +39,11 @@ bench: $(STAMP) ## run the benchmarks (needs Redis for the burst benchmark)
 quality: $(STAMP) ## check migrations are committed and PII annotations are complete
 	$(BIN)/python manage.py makemigrations --check --dry-run openedx_credly
 	$(MAKE) pii_check
+
+dist_check: $(STAMP) ## build the wheel and the sdist; each must carry the licence and the catalogues once
+	@dist=$$(mktemp -d) && $(BIN)/python -m build -o $$dist >$$dist/build.log 2>&1 \
+		|| { cat $$dist/build.log; rm -rf $$dist; exit 1; }; \
+	$(BIN)/python .ci/check_dist.py $$dist; status=$$?; rm -rf $$dist; exit $$status
 
 pii_check: $(STAMP) ## every model has a PII annotation
 	DJANGO_SETTINGS_MODULE=test_settings $(BIN)/code_annotations django_find_annotations \

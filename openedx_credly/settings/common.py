@@ -5,6 +5,7 @@ Each value is set only when the host has not set it already, so values that an
 operator put in the platform's YAML (top-level names) survive the plugin loading.
 """
 from datetime import timedelta
+from pathlib import Path
 
 DEFAULTS = {
     # Where Credly lives. Sandbox and production are separate Credly instances.
@@ -60,6 +61,9 @@ DEFAULTS = {
     "CREDLY_PLATFORM_ADAPTER": None,
 }
 
+# The plugin's catalogues. Django reads an app's own ``locale`` folder, not Open edX's ``conf/locale``.
+LOCALE_PATH = str(Path(__file__).resolve().parent.parent / "conf" / "locale")
+
 PERIODIC_TASKS = {
     "openedx-credly-process-queue": {
         "task": "openedx_credly.tasks.process_queue",
@@ -93,3 +97,17 @@ def plugin_settings(settings):
             setattr(settings, schedule_name, schedule)
         for name, entry in PERIODIC_TASKS.items():
             schedule.setdefault(name, dict(entry))
+
+    _add_locale_path(settings)
+
+
+def _add_locale_path(settings):
+    """Append the plugin's catalogues to LOCALE_PATHS (after the platform's, which keep precedence)."""
+    paths = getattr(settings, "LOCALE_PATHS", [])
+    calculate = getattr(paths, "calculate_value", None)
+    if callable(calculate):
+        # edx-platform computes LOCALE_PATHS after the plugins' settings (a ``Derived`` setting):
+        # wrap its calculation rather than replace it.
+        settings.LOCALE_PATHS = type(paths)(lambda platform_settings: [*calculate(platform_settings), LOCALE_PATH])
+    elif LOCALE_PATH not in paths:
+        settings.LOCALE_PATHS = [*paths, LOCALE_PATH]
