@@ -22,7 +22,8 @@ def parse_args(argv=None):
                         help="a Redis URL: issue through a real Celery worker process instead of in-process "
                              "(default: $CELERY_BROKER_URL, else in-process)")
     parser.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR,
-                        help="where the demo database and worker log go; recreated on each run (default demo/state)")
+                        help="where the demo database and worker log go; recreated on each run, refused while "
+                             "another demo uses it (default demo/state)")
     return parser.parse_args(argv)
 
 

@@ -12,6 +12,7 @@ environment pointing at it, before the host's settings are read.
 """
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import signal
@@ -31,6 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 ADMIN_USERNAME, ADMIN_PASSWORD = "admin", "demo-admin"
 LEARNER_USERNAME, LEARNER_PASSWORD = "ada", "demo-learner"
 LEARNER_EMAIL, LEARNER_NAME = "ada@example.com", "Ada Lovelace"
+# A second learner who earns nothing, so the panel's empty state can be seen.
+NEWCOMER_USERNAME, NEWCOMER_EMAIL, NEWCOMER_NAME = "grace", "grace@example.com", "Grace Hopper"
 PANEL_PATH = "/credly/profile/badges/"
 LEARNER_API_PATH = "/api/credly/v1/badges/"
 LOGIN_PATH = "/accounts/login/"
@@ -77,10 +80,15 @@ class Demo:
     templates: dict = field(default_factory=dict)  # name -> BadgeTemplate
     badges: list = field(default_factory=list)  # IssuedBadge rows, in course order, then the path's
     path: object = None  # LearningPath
+    lock: object = None  # the open lock file of the state directory, held while the demo runs
 
     @property
     def site_url(self) -> str:
         return f"http://127.0.0.1:{self.args.port}"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.args.state_dir / "demo.lock"
 
     @property
     def database_path(self) -> Path:
@@ -120,6 +128,7 @@ def prepare_site(demo: Demo) -> None:
         "DJANGO_SETTINGS_MODULE": "devhost.settings",
         "DEVHOST_SQLITE_PATH": str(demo.database_path),
         "DEVHOST_DEBUG": "1",  # runserver serves the admin's CSS only in DEBUG
+        "DEVHOST_LMS_ROOT_URL": demo.site_url,  # the course links sent to Credly as evidence
         "CREDLY_SANDBOX_API_BASE_URL": demo.fake.api_base_url,
         "CREDLY_SANDBOX_WEB_BASE_URL": demo.fake.web_base_url,
         "CREDLY_SANDBOX_OAUTH_TOKEN_URL": demo.fake.oauth_token_url,
@@ -161,10 +170,16 @@ def create_people(demo: Demo) -> None:
         LEARNER_USERNAME, LEARNER_EMAIL, LEARNER_PASSWORD, first_name="Ada", last_name="Lovelace",
     )
     Profile.objects.create(user=demo.learner, name=LEARNER_NAME)
+    newcomer = user_model.objects.create_user(
+        NEWCOMER_USERNAME, NEWCOMER_EMAIL, LEARNER_PASSWORD, first_name="Grace", last_name="Hopper",
+    )
+    Profile.objects.create(user=newcomer, name=NEWCOMER_NAME)
     for course in COURSES:
         Course.objects.create(course_id=course.key, display_name=course.name)
     demo.out.say(_("Operator: %(user)s (superuser). Learner: %(name)s, %(user2)s <%(email)s>.") % {
         "user": ADMIN_USERNAME, "name": LEARNER_NAME, "user2": LEARNER_USERNAME, "email": LEARNER_EMAIL})
+    demo.out.say(_("A second learner, %(name)s (%(user)s), earns nothing: her page shows the empty state.") % {
+        "name": NEWCOMER_NAME, "user": NEWCOMER_USERNAME})
     demo.out.say(_("Courses: %(courses)s.") % {"courses": ", ".join(f"{c.name} ({c.key})" for c in COURSES)})
 
 
@@ -367,15 +382,41 @@ def show_where_to_look(demo: Demo) -> None:
         panel = PANEL_PATH
     except Resolver404:
         panel = LEARNER_API_PATH  # the learner's panel is not in this version: its JSON API is
-    pending = [b for b in demo.badges if b.state == "pending"]
+    login = f"{demo.site_url}{LOGIN_PATH}?next={panel}"
     if demo.args.no_serve:
         demo.out.say(_("Run `make demo` (without --no-serve) to browse these pages:"))
+    demo.out.field(_("start here"), f"{demo.site_url}/  ({_('every page and login below')})")
     demo.out.field(_("admin"), f"{demo.site_url}/admin/  ({ADMIN_USERNAME} / {ADMIN_PASSWORD})")
-    demo.out.field(_("learner's badges"), f"{demo.site_url}{LOGIN_PATH}?next={panel}  "
-                                          f"({LEARNER_USERNAME} / {LEARNER_PASSWORD})")
+    demo.out.field(_("learner's badges"), f"{login}  ({LEARNER_USERNAME} / {LEARNER_PASSWORD})")
+    demo.out.field(_("no badges yet"), f"{login}  ({NEWCOMER_USERNAME} / {LEARNER_PASSWORD})")
+    if demo.args.no_serve:
+        demo.out.say(_("The fake Credly stops with this command: the accept URLs above no longer answer."))
+        return
+    pending = [b for b in demo.badges if b.state == "pending"]
     if pending:
         demo.out.field(_("accept on Credly"), pending[0].accept_url)
     demo.out.field(_("fake Credly"), f"{demo.fake.url}/_fake/badges  ({_('what it holds, as JSON')})")
+
+
+def index_links(demo: Demo) -> list:
+    """The demo's pages and logins, for the index page the site serves at ``/``."""
+    login = f"{LOGIN_PATH}?next={PANEL_PATH}"
+    links = [
+        (_("The admin"), "/admin/", f"{ADMIN_USERNAME} / {ADMIN_PASSWORD}",
+         _("organizations, badge templates, course badges, issued badges, the Credly error log")),
+        (_("%(name)s's badges") % {"name": LEARNER_NAME}, login, f"{LEARNER_USERNAME} / {LEARNER_PASSWORD}",
+         _("the learner's Badges Earned panel: three badges, one accepted")),
+        (_("%(name)s's badges") % {"name": NEWCOMER_NAME}, login, f"{NEWCOMER_USERNAME} / {LEARNER_PASSWORD}",
+         _("a learner without badges: the panel's empty state")),
+        (_("The learner's badges as JSON"), LEARNER_API_PATH, _("once signed in"),
+         _("the REST API the panel's data comes from")),
+    ]
+    pending = [b for b in demo.badges if b.state == "pending"]
+    if pending:
+        links.append((_("Accept a badge on (fake) Credly"), pending[0].accept_url, "",
+                      _("the fake Credly then calls the site's webhook: the badge shows accepted")))
+    links.append((_("What the fake Credly holds"), f"{demo.fake.url}/_fake/badges", "", _("JSON")))
+    return links
 
 
 STEPS = [
@@ -404,6 +445,7 @@ def run(args) -> int:
     # `kill` stops the demo as Ctrl-C does, so the worker process does not outlive it.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
+        _lock_state_dir(demo)
         if not args.no_serve:
             _check_port_free(args.port)
         for number, (title, step) in enumerate(STEPS, start=1):
@@ -428,12 +470,18 @@ def run(args) -> int:
         _stop_worker(demo)
         if demo.fake is not None:
             demo.fake.stop()
+        if demo.lock is not None:
+            demo.lock.close()  # releases the lock
 
 
 def _serve(demo: Demo) -> int:
     from django.core.management import call_command  # pylint: disable=import-outside-toplevel
     from django.urls import Resolver404, resolve  # pylint: disable=import-outside-toplevel
 
+    from demo import views  # pylint: disable=import-outside-toplevel
+
+    views.LINKS[:] = index_links(demo)
+    _write_lock(demo, serving=True)
     webhook_path = "/api/credly/v1/webhook/"
     demo.out.section(len(STEPS) + 1, _("Serving"))
     demo.out.say(_("The site runs at %(url)s/ until you press Ctrl-C; the fake Credly keeps running with it.")
@@ -461,6 +509,35 @@ def _serve(demo: Demo) -> int:
 
 def _interrupt(signum, frame):  # pylint: disable=unused-argument
     raise KeyboardInterrupt
+
+
+def _lock_state_dir(demo: Demo) -> None:
+    """One demo at a time per state directory: a second would recreate the database the first one serves."""
+    demo.args.state_dir.mkdir(parents=True, exist_ok=True)
+    lock = open(demo.lock_path, "a+", encoding="utf-8")  # pylint: disable=consider-using-with
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as error:
+        lock.seek(0)
+        holder = lock.read().strip() or _("another demo")
+        lock.close()
+        raise DemoFailure(_("%(holder)s is using %(dir)s. Stop it (Ctrl-C in its terminal), or give this run a "
+                            "directory of its own with --state-dir (and --port).")
+                          % {"holder": holder, "dir": _relative(demo.args.state_dir)}) from error
+    demo.lock = lock
+    _write_lock(demo, serving=False)
+
+
+def _write_lock(demo: Demo, serving: bool) -> None:
+    """Say in the lock file who holds it, for the sentence a second demo prints."""
+    if serving:
+        holder = _("The demo of process %(pid)s, serving %(url)s/,") % {"pid": os.getpid(), "url": demo.site_url}
+    else:
+        holder = _("The demo of process %(pid)s") % {"pid": os.getpid()}
+    demo.lock.seek(0)
+    demo.lock.truncate()
+    demo.lock.write(holder)
+    demo.lock.flush()
 
 
 def _check_port_free(port: int) -> None:

@@ -120,7 +120,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CEL
 
 # Where the plugin reads the platform's certificates, roles and course settings.
 CREDLY_PLATFORM_ADAPTER = "devhost.standin.platform.StandInPlatform"
-LMS_ROOT_URL = "http://127.0.0.1:8000"
+# The demo serves on the port it is given: the course links sent to Credly follow it.
+LMS_ROOT_URL = os.environ.get("DEVHOST_LMS_ROOT_URL", "http://127.0.0.1:8000")
 # Values a test or the demo sets through the environment, like an operator's YAML.
 for _name in ("CREDLY_SANDBOX_API_BASE_URL", "CREDLY_SANDBOX_WEB_BASE_URL", "CREDLY_SANDBOX_OAUTH_TOKEN_URL",
               "CREDLY_API_BASE_URL", "CREDLY_WEB_BASE_URL", "CREDLY_OAUTH_TOKEN_URL"):
