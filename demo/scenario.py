@@ -178,7 +178,8 @@ def create_people(demo: Demo) -> None:
         Course.objects.create(course_id=course.key, display_name=course.name)
     demo.out.say(_("Operator: %(user)s (superuser). Learner: %(name)s, %(user2)s <%(email)s>.") % {
         "user": ADMIN_USERNAME, "name": LEARNER_NAME, "user2": LEARNER_USERNAME, "email": LEARNER_EMAIL})
-    demo.out.say(_("A second learner, %(name)s (%(user)s), earns nothing: her page shows the empty state.") % {
+    demo.out.say(_("A second learner, %(name)s (%(user)s), earns nothing: her panel is empty, and a profile "
+                   "shows no badge section.") % {
         "name": NEWCOMER_NAME, "user": NEWCOMER_USERNAME})
     demo.out.say(_("Courses: %(courses)s.") % {"courses": ", ".join(f"{c.name} ({c.key})" for c in COURSES)})
 
@@ -407,7 +408,7 @@ def index_links(demo: Demo) -> list:
         (_("%(name)s's badges") % {"name": LEARNER_NAME}, login, f"{LEARNER_USERNAME} / {LEARNER_PASSWORD}",
          _("the learner's Badges Earned panel: three badges, one accepted")),
         (_("%(name)s's badges") % {"name": NEWCOMER_NAME}, login, f"{NEWCOMER_USERNAME} / {LEARNER_PASSWORD}",
-         _("a learner without badges: the panel's empty state")),
+         _("a learner without badges: the panel is empty (a profile shows no badge section)")),
         (_("The learner's badges as JSON"), LEARNER_API_PATH, _("once signed in"),
          _("the REST API the panel's data comes from")),
     ]

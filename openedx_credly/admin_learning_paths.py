@@ -53,7 +53,7 @@ class LearningPathCourseForm(forms.ModelForm):
 
     course_id = forms.CharField(
         label=_("course ID"), max_length=255, widget=forms.TextInput(attrs={"size": 45}),
-        help_text=_("For example course-v1:Organization+Course+Run."),
+        help_text=_("For example course-v1:Org+Course+Run."),
     )
 
     class Meta:

@@ -163,6 +163,7 @@ class CourseBadgeTemplateForm(forms.ModelForm):
     class Meta:
         model = CourseBadgeTemplate
         fields = ["course_id", "template", "trigger", "is_active", "revoke_on_certificate_revoked"]
+        help_texts = {"course_id": _("The course's ID, for example course-v1:Org+Course+Run.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
