@@ -41,6 +41,7 @@ def load_requirements(*requirements_paths):
 
 
 def _read_constraints(path):
+    """The version specifiers of a constraints file, by lower-case package name."""
     constraints = {}
     with open(path, encoding="utf-8") as constraint_file:
         for line in constraint_file:

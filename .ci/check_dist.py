@@ -10,7 +10,9 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
-CATALOGUES = {f"openedx_credly/conf/locale/{lang}/LC_MESSAGES/django.{ext}" for lang in ("en", "fr") for ext in ("po", "mo")}
+CATALOGUES = {
+    f"openedx_credly/conf/locale/{lang}/LC_MESSAGES/django.{ext}" for lang in ("en", "fr") for ext in ("po", "mo")
+}
 
 
 def problems(names, metadata, kind):

@@ -8,6 +8,7 @@ DEFAULT_STATE_DIR = Path(__file__).resolve().parent / "state"
 
 
 def parse_args(argv=None):
+    """The demo's options."""
     parser = argparse.ArgumentParser(
         prog="python -m demo",
         description="Issue Credly badges end to end against a fake Credly, "
@@ -28,6 +29,7 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
+    """Run the demo; returns the process exit code."""
     args = parse_args(argv)
     # Imported late so that --help works even before `make requirements`.
     from demo.scenario import run  # pylint: disable=import-outside-toplevel

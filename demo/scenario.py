@@ -10,6 +10,9 @@ in ``STEPS`` where it belongs in the story.
 Django is set up by a step, not at import: the fake Credly must be running, and the
 environment pointing at it, before the host's settings are read.
 """
+# Django and the plugin are imported inside the steps: the host's settings may be read only once
+# the fake Credly runs and the environment points at it.
+# pylint: disable=import-outside-toplevel
 from __future__ import annotations
 
 import fcntl
@@ -24,6 +27,7 @@ import traceback
 from dataclasses import dataclass, field
 from gettext import gettext as _
 from pathlib import Path
+from typing import Any
 
 from demo.console import Console
 
@@ -68,9 +72,9 @@ PATH_NAME, PATH_TEMPLATE_NAME = "Python for Data", "Python Data Specialist"
 class Demo:
     """What the steps share: options, the running services, and the rows they created."""
 
-    args: object
+    args: Any  # the argparse namespace of demo/__main__.py
     out: Console
-    fake: object = None  # fake_credly.FakeCredlyServer
+    fake: Any = None  # fake_credly.FakeCredlyServer
     seed: dict = field(default_factory=dict)
     worker: subprocess.Popen | None = None
     worker_log: Path | None = None
@@ -80,7 +84,7 @@ class Demo:
     templates: dict = field(default_factory=dict)  # name -> BadgeTemplate
     badges: list = field(default_factory=list)  # IssuedBadge rows, in course order, then the path's
     path: object = None  # LearningPath
-    lock: object = None  # the open lock file of the state directory, held while the demo runs
+    lock: Any = None  # the open lock file of the state directory, held while the demo runs
 
     @property
     def site_url(self) -> str:
@@ -103,7 +107,8 @@ class Demo:
 
 
 def start_fake_credly(demo: Demo) -> None:
-    from fake_credly import FakeCredlyServer  # pylint: disable=import-outside-toplevel
+    """Start the fake Credly in this process, seeded with the demo organization and its templates."""
+    from fake_credly import FakeCredlyServer
 
     try:
         demo.fake = FakeCredlyServer(demo.args.credly_port).start()
@@ -140,9 +145,9 @@ def prepare_site(demo: Demo) -> None:
     else:
         os.environ.pop("CELERY_BROKER_URL", None)  # no broker: Celery runs the task in this process
 
-    import django  # pylint: disable=import-outside-toplevel
-    from django.conf import settings  # pylint: disable=import-outside-toplevel
-    from django.core.management import call_command  # pylint: disable=import-outside-toplevel
+    import django
+    from django.conf import settings
+    from django.core.management import call_command
 
     django.setup()
     _quiet_loggers()
@@ -160,9 +165,10 @@ def prepare_site(demo: Demo) -> None:
 
 
 def create_people(demo: Demo) -> None:
-    from django.contrib.auth import get_user_model  # pylint: disable=import-outside-toplevel
+    """The operator, the learner who earns badges, the one who earns none, and the courses."""
+    from django.contrib.auth import get_user_model
 
-    from devhost.standin.models import Course, Profile  # pylint: disable=import-outside-toplevel
+    from devhost.standin.models import Course, Profile
 
     user_model = get_user_model()
     demo.admin = user_model.objects.create_superuser(ADMIN_USERNAME, "admin@example.com", ADMIN_PASSWORD)
@@ -186,11 +192,11 @@ def create_people(demo: Demo) -> None:
 
 def connect_organization(demo: Demo) -> None:
     """The operator fills the admin's "Add Credly organization" form: the credential is tried live."""
-    from django.test import Client  # pylint: disable=import-outside-toplevel
-    from django.urls import reverse  # pylint: disable=import-outside-toplevel
+    from django.test import Client
+    from django.urls import reverse
 
-    from openedx_credly.forms import CredlyOrganizationForm  # pylint: disable=import-outside-toplevel
-    from openedx_credly.models import CredlyOrganization  # pylint: disable=import-outside-toplevel
+    from openedx_credly.forms import CredlyOrganizationForm
+    from openedx_credly.models import CredlyOrganization
 
     data = {
         "name": demo.seed["organization_name"],
@@ -217,8 +223,9 @@ def connect_organization(demo: Demo) -> None:
 
 
 def sync_templates(demo: Demo) -> None:
-    from openedx_credly import sync  # pylint: disable=import-outside-toplevel
-    from openedx_credly.models import BadgeTemplate  # pylint: disable=import-outside-toplevel
+    """Read the organization's badge templates from Credly, as the admin's sync does."""
+    from openedx_credly import sync
+    from openedx_credly.models import BadgeTemplate
 
     result = sync.sync_templates(demo.organization)
     if result is None:
@@ -233,9 +240,10 @@ def sync_templates(demo: Demo) -> None:
 
 
 def map_courses(demo: Demo) -> None:
-    from opaque_keys.edx.keys import CourseKey  # pylint: disable=import-outside-toplevel
+    """Give each course its badge template and trigger."""
+    from opaque_keys.edx.keys import CourseKey
 
-    from openedx_credly.models import CourseBadgeTemplate  # pylint: disable=import-outside-toplevel
+    from openedx_credly.models import CourseBadgeTemplate
 
     for course in COURSES:
         CourseBadgeTemplate.objects.create(
@@ -251,9 +259,10 @@ def map_courses(demo: Demo) -> None:
 
 
 def create_learning_path(demo: Demo) -> None:
-    from opaque_keys.edx.keys import CourseKey  # pylint: disable=import-outside-toplevel
+    """A learning path over both courses, with a badge of its own."""
+    from opaque_keys.edx.keys import CourseKey
 
-    from openedx_credly.models import LearningPath, LearningPathCourse  # pylint: disable=import-outside-toplevel
+    from openedx_credly.models import LearningPath, LearningPathCourse
 
     demo.path = LearningPath.objects.create(
         name=PATH_NAME, template=demo.templates[PATH_TEMPLATE_NAME], rule=LearningPath.RULE_ALL, created_by=demo.admin,
@@ -268,21 +277,18 @@ def create_learning_path(demo: Demo) -> None:
 
 def learner_earns(demo: Demo) -> None:
     """The LMS's own events: Ada passes both courses, then gets the certificate of the second."""
-    from django.utils import timezone  # pylint: disable=import-outside-toplevel
-    from opaque_keys.edx.keys import CourseKey  # pylint: disable=import-outside-toplevel
-    from openedx_events.learning.data import (  # pylint: disable=import-outside-toplevel
+    from django.utils import timezone
+    from opaque_keys.edx.keys import CourseKey
+    from openedx_events.learning.data import (
         CertificateData,
         CourseData,
         CoursePassingStatusData,
         UserData,
         UserPersonalData,
     )
-    from openedx_events.learning.signals import (  # pylint: disable=import-outside-toplevel
-        CERTIFICATE_CREATED,
-        COURSE_PASSING_STATUS_UPDATED,
-    )
+    from openedx_events.learning.signals import CERTIFICATE_CREATED, COURSE_PASSING_STATUS_UPDATED
 
-    from devhost.standin.models import Certificate, CourseGrade  # pylint: disable=import-outside-toplevel
+    from devhost.standin.models import Certificate, CourseGrade
 
     learner = demo.learner
     user = UserData(id=learner.id, is_active=True,
@@ -309,7 +315,7 @@ def learner_earns(demo: Demo) -> None:
 
 def issue_badges(demo: Demo) -> None:
     """Wait for Celery (in this process, or the worker) to send the badges."""
-    from openedx_credly.models import IssuedBadge  # pylint: disable=import-outside-toplevel
+    from openedx_credly.models import IssuedBadge
 
     if demo.uses_worker:
         _start_worker(demo)
@@ -362,7 +368,7 @@ def learner_accepts(demo: Demo) -> None:
     demo.out.say(_('On Credly, %(learner)s accepts "%(template)s" (as if she clicked its accept link).')
                  % {"learner": LEARNER_NAME, "template": badge.template.name})
     try:
-        from openedx_credly import refresh  # pylint: disable=import-outside-toplevel
+        from openedx_credly import refresh
     except ImportError:
         demo.out.say(_("Skipped: this version of the plugin has no refresh from Credly yet."))
         return
@@ -376,7 +382,8 @@ def learner_accepts(demo: Demo) -> None:
 
 
 def show_where_to_look(demo: Demo) -> None:
-    from django.urls import Resolver404, resolve  # pylint: disable=import-outside-toplevel
+    """Print the pages and logins; after --no-serve, say that the fake Credly's links are gone."""
+    from django.urls import Resolver404, resolve
 
     try:
         resolve(PANEL_PATH)
@@ -476,10 +483,11 @@ def run(args) -> int:
 
 
 def _serve(demo: Demo) -> int:
-    from django.core.management import call_command  # pylint: disable=import-outside-toplevel
-    from django.urls import Resolver404, resolve  # pylint: disable=import-outside-toplevel
+    """Serve the site (and its index page) until Ctrl-C; returns the exit code."""
+    from django.core.management import call_command
+    from django.urls import Resolver404, resolve
 
-    from demo import views  # pylint: disable=import-outside-toplevel
+    from demo import views
 
     views.LINKS[:] = index_links(demo)
     _write_lock(demo, serving=True)
@@ -508,7 +516,8 @@ def _serve(demo: Demo) -> int:
     return code
 
 
-def _interrupt(signum, frame):  # pylint: disable=unused-argument
+def _interrupt(signum, frame):
+    """Turn SIGTERM into the KeyboardInterrupt that Ctrl-C raises."""
     raise KeyboardInterrupt
 
 
@@ -542,6 +551,7 @@ def _write_lock(demo: Demo, serving: bool) -> None:
 
 
 def _check_port_free(port: int) -> None:
+    """Refuse, in one sentence, a port that something else listens on."""
     with socket.socket() as probe:
         try:
             probe.bind(("127.0.0.1", port))
@@ -553,12 +563,12 @@ def _check_port_free(port: int) -> None:
 def _check_broker(url: str) -> None:
     """Fail early, in plain words, if Redis is not there; forget messages an interrupted run left behind."""
     try:
-        import redis  # pylint: disable=import-outside-toplevel
+        import redis
 
         broker = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         broker.ping()
         broker.delete(DEMO_QUEUE)  # they name rows of a database that was just recreated
-    except Exception as error:  # pylint: disable=broad-except
+    except Exception as error:
         raise DemoFailure(_("The broker %(url)s does not answer (%(error)s). Start Redis, or run without --broker.")
                           % {"url": url, "error": error}) from error
 
@@ -572,13 +582,17 @@ def _start_worker(demo: Demo) -> None:
         "--loglevel=INFO",
     ]
     with open(demo.worker_log, "wb") as log:
-        demo.worker = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT,
-                                       stdin=subprocess.DEVNULL, start_new_session=True)
+        # The worker outlives this function: _stop_worker ends it.
+        demo.worker = subprocess.Popen(  # pylint: disable=consider-using-with
+            command, cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )
     demo.out.say(_("Started a Celery worker process (pid %(pid)s) on queue %(queue)s; log: %(log)s.") % {
         "pid": demo.worker.pid, "queue": DEMO_QUEUE, "log": _relative(demo.worker_log)})
 
 
 def _stop_worker(demo: Demo) -> None:
+    """Stop the worker process group (warm, then killed after 10 s)."""
     worker = demo.worker
     if worker is None or worker.poll() is not None:
         return

@@ -16,7 +16,7 @@ li {{ margin: .8rem 0; }} code {{ background: #f2f2f2; padding: 0 .3rem; }} .wha
 <body><h1>{title}</h1><p>{intro}</p><ul>{links}</ul><p>{logout}</p></body></html>"""
 
 
-def index(request):  # pylint: disable=unused-argument
+def index(request):
     """List the demo's pages; each learner signs in on the demo's own page."""
     links = format_html_join(
         "", '<li><a href="{}">{}</a> {}<br><span class="what">{}</span></li>',

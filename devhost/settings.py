@@ -111,6 +111,9 @@ JWT_AUTH = {
     "JWT_AUTH_HEADER_PREFIX": "JWT",  # as in the LMS
 }
 
+# The standalone host sends no telemetry (edx-django-utils would otherwise try New Relic and warn).
+OPENEDX_TELEMETRY = []
+
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_BROKER_URL") is None
 CELERY_TASK_EAGER_PROPAGATES = False

@@ -86,7 +86,7 @@ class CredlyOrganizationAdmin(admin.ModelAdmin):
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_template_count=Count("templates", filter=Q(
+        return super().get_queryset(request).annotate(active_template_count=Count("templates", filter=Q(
             templates__state=BadgeTemplate.STATE_ACTIVE)))
 
     @admin.display(description=_("Credly"), ordering="use_sandbox")
@@ -95,6 +95,7 @@ class CredlyOrganizationAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("status"))
     def status(self, obj):
+        """Connected, or why the organization issues nothing now."""
         blocked = obj.issuing_blocked_reason()
         if blocked == "connection_lost":
             return _("Connection lost: reconnect")
@@ -104,9 +105,9 @@ class CredlyOrganizationAdmin(admin.ModelAdmin):
             return _("Inactive")
         return _("Connected")
 
-    @admin.display(description=_("templates"), ordering="_template_count")
+    @admin.display(description=_("templates"), ordering="active_template_count")
     def template_count(self, obj):
-        return obj._template_count  # pylint: disable=protected-access
+        return obj.active_template_count
 
     @admin.display(description=_("remove"))
     def remove_link(self, obj):
@@ -123,6 +124,7 @@ class CredlyOrganizationAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Sync badge templates from Credly"))
     def sync_templates_action(self, request, queryset):
+        """Read each selected organization's templates from Credly and say how many came."""
         for organization in queryset:
             result = sync.sync_templates(organization)
             if result is None:
@@ -190,6 +192,7 @@ class BadgeTemplateAdmin(OrganizationNameMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Sync these templates' organizations from Credly"))
     def sync_action(self, request, queryset):
+        """Sync the organizations of the selected templates."""
         for organization in CredlyOrganization.objects.filter(templates__in=queryset).distinct():
             if sync.sync_templates(organization) is None:
                 self.message_user(request, _("%(name)s: the sync failed; see the error log.") % {
@@ -330,6 +333,7 @@ class WebhookEventAdmin(OrganizationNameMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
 
 # Learning-path badges have their own admin module.
 from openedx_credly import admin_learning_paths  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import

@@ -78,6 +78,7 @@ class BackfillResult:
 
 
 def _chunks(iterable, size):
+    """Lists of at most ``size`` items, read lazily from ``iterable``."""
     iterator = iter(iterable)
     while True:
         chunk = list(islice(iterator, size))
@@ -126,7 +127,9 @@ def backfill(course_key, *, trigger=None, since=None, mappings=None, dry_run=Fal
     return result
 
 
-def _backfill_chunk(course_key, trigger, mappings, chunk, result, dry_run):
+def _backfill_chunk(  # pylint: disable=too-many-positional-arguments
+    course_key, trigger, mappings, chunk, result, dry_run,
+):
     """Handle one chunk of ``(user_id, earned_at)``: a few queries, then one record per learner."""
     user_ids = [user_id for user_id, _earned_at in chunk]
     users = {

@@ -49,6 +49,7 @@ class CredlyOrganizationForm(forms.ModelForm):
         self._stored = {name: getattr(self.instance, name) for name in SECRET_FIELDS} if self.instance.pk else {}
 
     def clean_organization_id(self):
+        """A UUID, written the way Credly writes it."""
         value = self.cleaned_data["organization_id"].strip()
         try:
             return str(uuid.UUID(value))
@@ -72,6 +73,7 @@ class CredlyOrganizationForm(forms.ModelForm):
         return cleaned
 
     def _check_connection(self, cleaned):
+        """Try the credential against Credly (``GET organizations/{id}``); a refusal is a form error."""
         candidate = CredlyOrganization(
             organization_id=cleaned.get("organization_id", ""),
             api_token=cleaned.get("api_token") or "",
@@ -118,7 +120,9 @@ class TemplateSelect(forms.Select):
     class Media:
         js = ["openedx_credly/admin/template_preview.js"]
 
-    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+    def create_option(  # pylint: disable=too-many-positional-arguments
+        self, name, value, label, selected, index, subindex=None, attrs=None,
+    ):  # Django's signature
         option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
         template = getattr(value, "instance", None)
         if template is not None and template.image_url:

@@ -1,7 +1,6 @@
 """The platform adapter of the standalone host, reading the stand-in tables."""
-from openedx_credly.platform import StandalonePlatform, iter_in_key_order
-
 from devhost.standin import models
+from openedx_credly.platform import StandalonePlatform, iter_in_key_order
 
 
 class StandInPlatform(StandalonePlatform):
