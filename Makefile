@@ -1,5 +1,6 @@
-.PHONY: help requirements test test-unit test-integration demo bench quality pii_check upgrade clean \
-        compile_translations extract_translations services frontend-requirements test-frontend frontend-bundle
+.PHONY: help requirements test test-unit test-integration demo bench quality pylint style isort_check migrations_check \
+        annotations_check pii_check dist_check upgrade clean compile_translations extract_translations services \
+        frontend-requirements test-frontend frontend-bundle
 
 .DEFAULT_GOAL := help
 
@@ -17,7 +18,8 @@ $(STAMP): requirements/test.txt requirements/dev.txt setup.py tutor/pyproject.to
 	@# The Tutor plugin (tutor/), whose tests render Tutor environments; Tutor itself comes from dev.txt.
 	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install -q --no-deps -e ./tutor
 	$(BIN)/pip install -q -r requirements/dev.txt
-	$(BIN)/pip install -q --no-deps -e .
+	@# setuptools' notice about every editable install of a flat layout says nothing about this project.
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install -q --no-deps -e .
 	touch $(STAMP)
 
 requirements: $(STAMP) ## create .venv (if needed) and install everything the tests and tools need
@@ -51,13 +53,41 @@ demo: $(STAMP) ## run the demo: fake Credly, a learner passes, a badge is issued
 bench: $(STAMP) ## run the benchmarks (needs Redis for the burst benchmark)
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
-quality: $(STAMP) ## check migrations are committed and PII annotations are complete
-	$(BIN)/python manage.py makemigrations --check --dry-run openedx_credly
-	$(MAKE) pii_check
+# Everything Python in the repository; tests get the pytest idiom (fixtures are arguments named like
+# module-level functions, often used only for what they set up) without per-file disables.
+LINT_PATHS := openedx_credly demo devhost benchmarks fake_credly manage.py setup.py test_settings.py .ci/check_dist.py
+PYTEST_IDIOM := redefined-outer-name,unused-argument,missing-function-docstring
 
-pii_check: $(STAMP) ## every model has a PII annotation
-	DJANGO_SETTINGS_MODULE=test_settings $(BIN)/code_annotations django_find_annotations \
-		--config_file .pii_annotations.yml --lint --report --coverage
+quality: $(STAMP) ## every check below (each runs; the target fails if any failed)
+	@failed=""; for check in pylint style isort_check migrations_check pii_check annotations_check dist_check; do \
+		echo "== make $$check"; $(MAKE) --no-print-directory $$check || failed="$$failed $$check"; done; \
+	if [ -n "$$failed" ]; then echo "make quality: failed:$$failed"; exit 1; fi; echo "make quality: all checks passed"
+
+pylint: $(STAMP) ## pylint with edx-lint's pylintrc (pylint-django, pylint-celery); regenerate: edx_lint write pylintrc
+	$(BIN)/pylint $(LINT_PATHS); code=$$?; \
+	$(BIN)/pylint tests --disable=$(PYTEST_IDIOM) || code=1; exit $$code
+
+style: $(STAMP) ## pycodestyle (setup.cfg: max line 120)
+	$(BIN)/pycodestyle $(LINT_PATHS) tests
+
+isort_check: $(STAMP) ## imports sorted as the Open edX repositories sort them (setup.cfg)
+	$(BIN)/isort --check-only --diff $(LINT_PATHS) tests
+
+migrations_check: $(STAMP) ## the models' migrations are committed
+	$(BIN)/python manage.py makemigrations --check --dry-run openedx_credly
+
+annotations_check: $(STAMP) ## every setting and toggle annotated (OEP-17, .annotations)
+	$(BIN)/code_annotations static_find_annotations --config_file .annotations --lint --no_report
+
+dist_check: $(STAMP) ## build the wheel and the sdist; each must carry the licence and the catalogues once
+	@dist=$$(mktemp -d) && $(BIN)/python -m build -o $$dist >$$dist/build.log 2>&1 \
+		|| { cat $$dist/build.log; rm -rf $$dist; exit 1; }; \
+	$(BIN)/python .ci/check_dist.py $$dist; status=$$?; rm -rf $$dist; exit $$status
+
+pii_check: $(STAMP) ## every model has a PII annotation (the report goes to a temporary folder)
+	@report=$$(mktemp -d) && DJANGO_SETTINGS_MODULE=test_settings $(BIN)/code_annotations django_find_annotations \
+		--config_file .pii_annotations.yml --lint --coverage --report_path $$report; \
+	status=$$?; rm -rf $$report; exit $$status
 
 extract_translations: $(STAMP) ## collect the strings to translate into openedx_credly/conf/locale/*/LC_MESSAGES
 	cd openedx_credly && ../$(BIN)/django-admin makemessages -l en -l fr -d django --ignore "tests/*"
@@ -67,7 +97,7 @@ compile_translations: $(STAMP) ## compile the .po files
 
 upgrade: ## re-pin requirements/*.txt from the .in files
 	test -x $(BIN)/pip-compile || $(MAKE) requirements
-	for f in base test dev; do \
+	for f in pip-tools base test dev; do \
 		$(BIN)/pip-compile -q --upgrade --allow-unsafe --no-emit-index-url --no-header --strip-extras \
 			-o requirements/$$f.txt requirements/$$f.in; done
 

@@ -2,7 +2,7 @@
 import os
 import re
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 HERE = os.path.abspath(os.path.dirname(__file__))
 
@@ -41,6 +41,7 @@ def load_requirements(*requirements_paths):
 
 
 def _read_constraints(path):
+    """The version specifiers of a constraints file, by lower-case package name."""
     constraints = {}
     with open(path, encoding="utf-8") as constraint_file:
         for line in constraint_file:
@@ -60,8 +61,11 @@ setup(
     description="Award Credly digital badges to Open edX learners who pass a course or earn its certificate.",
     long_description=README,
     long_description_content_type="text/x-rst",
-    license="AGPL 3.0",
-    packages=find_packages(include=["openedx_credly", "openedx_credly.*"], exclude=["*tests*"]),
+    license_expression="AGPL-3.0-or-later",
+    license_files=["LICENSE.txt"],
+    # Namespace discovery also lists the folders that hold only data (templates, static files,
+    # the conf/locale catalogues), so setuptools ships them without "package would be ignored".
+    packages=find_namespace_packages(include=["openedx_credly", "openedx_credly.*"]),
     include_package_data=True,
     python_requires=">=3.11",
     install_requires=load_requirements("requirements/base.in"),
@@ -76,7 +80,6 @@ setup(
         "Framework :: Django :: 4.2",
         "Framework :: Django :: 5.2",
         "Intended Audience :: Developers",
-        "License :: OSI Approved :: GNU Affero General Public License v3 or later (AGPLv3+)",
         "Natural Language :: English",
         "Programming Language :: Python :: 3",
         "Programming Language :: Python :: 3.11",

@@ -8,7 +8,7 @@ import os
 
 os.environ.setdefault("DEVHOST_SETTINGS_TYPE", "test")
 
-from devhost.settings import *  # pylint: disable=wildcard-import,unused-wildcard-import,wrong-import-position
+from devhost.settings import *  # noqa: E402,F403  pylint: disable=wildcard-import,unused-wildcard-import,wrong-import-position
 
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     # Tests get a fresh in-memory database unless a test asks for a file (real workers).

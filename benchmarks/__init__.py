@@ -11,6 +11,9 @@ the variants are interleaved in rounds and the medians compared.
 The helpers below are shared by the benchmark modules; they import Django only once
 ``setup_django`` has put the environment in place.
 """
+# Django, Redis and the fake Credly are imported where they are used: `python -m benchmarks --help`
+# works before `make requirements`, and each benchmark sets Django up with its own environment.
+# pylint: disable=import-outside-toplevel
 from __future__ import annotations
 
 import contextlib
@@ -80,6 +83,7 @@ class Result:
         return self
 
     def print(self):
+        """Print the figures and each check with PASS or MISS."""
         print(f"\n== {self.name} ==")
         for key, value in self.figures.items():
             print(f"  {key}: {value}")
@@ -126,7 +130,7 @@ class BenchDatabase:
 
     def _mysql(self, sql):
         """Run one statement on the MariaDB server, outside any database."""
-        import pymysql  # pylint: disable=import-outside-toplevel
+        import pymysql
 
         with contextlib.closing(pymysql.connect(
             host=os.environ.get("DEVHOST_DB_HOST", "127.0.0.1"), port=int(os.environ.get("DEVHOST_DB_PORT", 3306)),
@@ -153,12 +157,12 @@ def setup_django(db, extra_env=None, migrate=True):
     os.environ.setdefault("DEVHOST_DEBUG", "0")  # DEBUG records every query: not what production pays
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    import django  # pylint: disable=import-outside-toplevel
+    import django
 
     django.setup()
     if migrate:
         db.create()
-        from django.core.management import call_command  # pylint: disable=import-outside-toplevel
+        from django.core.management import call_command
 
         call_command("migrate", verbosity=0, interactive=False)
 
@@ -175,7 +179,8 @@ class FakeCredlyProcess:
         self.control = None
 
     def start(self):
-        from fake_credly import FakeCredlyControl  # pylint: disable=import-outside-toplevel
+        """Start the fake Credly server in a child process; returns self once it answers."""
+        from fake_credly import FakeCredlyControl
 
         self.process = subprocess.Popen(  # pylint: disable=consider-using-with
             [PYTHON, "-m", "fake_credly", "--port", "0"], cwd=str(ROOT),
@@ -209,6 +214,7 @@ class FakeCredlyProcess:
         return env
 
     def stop(self):
+        """Stop the child process, killing it if it does not exit."""
         if self.process and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -239,12 +245,13 @@ class PrivateRedis:
         self.url = None
 
     def start(self):
+        """Start a private redis-server on a free port (or fall back to a database of the shared one)."""
         binary = shutil.which("redis-server")
         if not binary:
             self.url = f"{REDIS_URL}/{self.fallback_db}"
             flush_redis_db(self.fallback_db)
             return self
-        import socket  # pylint: disable=import-outside-toplevel
+        import socket
 
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
@@ -265,6 +272,7 @@ class PrivateRedis:
         return "a private redis-server" if self.process else f"Redis db {self.fallback_db}"
 
     def stop(self):
+        """Stop the private redis-server, if one was started."""
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
@@ -273,8 +281,9 @@ class PrivateRedis:
 
 
 def redis_available(url=REDIS_URL):
+    """Whether a Redis server answers at ``url``."""
     try:
-        import redis  # pylint: disable=import-outside-toplevel
+        import redis
 
         return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
     except Exception:  # pylint: disable=broad-except
@@ -283,7 +292,7 @@ def redis_available(url=REDIS_URL):
 
 def flush_redis_db(number, url=REDIS_URL):
     """Empty our own Redis database ``number`` (never another's)."""
-    import redis  # pylint: disable=import-outside-toplevel
+    import redis
 
     redis.Redis.from_url(f"{url}/{number}").flushdb()
 
@@ -297,13 +306,9 @@ def seed_credly(control, *, allow_duplicates=False):
 
 def seed_plugin(org, template, course_ids, trigger="certificate"):
     """The plugin's side: organization, template and one mapping per course id."""
-    from opaque_keys.edx.keys import CourseKey  # pylint: disable=import-outside-toplevel
+    from opaque_keys.edx.keys import CourseKey
 
-    from openedx_credly.models import (  # pylint: disable=import-outside-toplevel
-        BadgeTemplate,
-        CourseBadgeTemplate,
-        CredlyOrganization,
-    )
+    from openedx_credly.models import BadgeTemplate, CourseBadgeTemplate, CredlyOrganization
 
     organization = CredlyOrganization.objects.create(
         name="Benchmark Academy", organization_id=org["id"], api_token=org["token"],
@@ -321,7 +326,7 @@ def seed_plugin(org, template, course_ids, trigger="certificate"):
 
 def make_users(count, prefix):
     """``count`` learner accounts in one bulk insert; returns them (with ids)."""
-    from django.contrib.auth import get_user_model  # pylint: disable=import-outside-toplevel
+    from django.contrib.auth import get_user_model
 
     user_model = get_user_model()
     user_model.objects.bulk_create(

@@ -25,7 +25,14 @@ BENCHMARKS = {
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.strip().split("\n")[0])
+    """Run the chosen benchmarks and print their summary; returns the exit status."""
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="Run the benchmarks, each in a process of its own (fresh database, fake Credly, Redis "
+                    "database), and print every result with its target and PASS or MISS, then a summary.",
+        epilog="From the Makefile: make bench BENCH_ARGS=\"--only panel --quick\". "
+               "Other options are passed to each benchmark.",
+    )
     parser.add_argument("--only", action="append", choices=sorted(BENCHMARKS),
                         help="run only this benchmark (repeatable)")
     parser.add_argument("--quick", action="store_true",

@@ -11,6 +11,8 @@ By default the command runs with ``--dry-run`` (reads every earner, records and 
 nothing), because a real run of 100,000 badges takes minutes here; ``--real`` records
 the badges and enqueues them to a Redis broker with no worker.
 """
+# Django is imported in the child processes, once their environment names their database.
+# pylint: disable=import-outside-toplevel
 import argparse
 import json
 import os
@@ -25,6 +27,7 @@ REDIS_DB_BACKFILL = int(os.environ.get("BENCH_REDIS_DB_BACKFILL", "10"))
 
 
 def parse(argv):
+    """The benchmark's options."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.backfill_memory", description=__doc__.split("\n")[1])
     parser.add_argument("--small", type=int, default=1_000)
     parser.add_argument("--large", type=int, default=100_000)
@@ -44,19 +47,20 @@ def parse(argv):
 
 
 def _child_seed(size):
-    from benchmarks import setup_django  # pylint: disable=import-outside-toplevel
+    """In a child process: create ``size`` learners who earned the course."""
+    from benchmarks import setup_django
 
     setup_django(_ChildDatabase(), migrate=False)
-    from django.core.management import call_command  # pylint: disable=import-outside-toplevel
+    from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
-    from datetime import datetime, timedelta, timezone  # pylint: disable=import-outside-toplevel
+    from datetime import datetime, timedelta, timezone
 
-    from django.contrib.auth import get_user_model  # pylint: disable=import-outside-toplevel
-    from opaque_keys.edx.keys import CourseKey  # pylint: disable=import-outside-toplevel
+    from django.contrib.auth import get_user_model
+    from opaque_keys.edx.keys import CourseKey
 
-    from benchmarks import seed_plugin  # pylint: disable=import-outside-toplevel
-    from devhost.standin.models import Certificate  # pylint: disable=import-outside-toplevel
+    from benchmarks import seed_plugin
+    from devhost.standin.models import Certificate
 
     seed_plugin({"id": "bench-org", "token": "bench-token"}, {"id": "bench-template", "name": "Backfill"}, [COURSE])
     course_key = CourseKey.from_string(COURSE)
@@ -85,24 +89,25 @@ class _ChildDatabase:
 
 
 def _child_measure(size, dry_run, use_tracemalloc):
-    import resource  # pylint: disable=import-outside-toplevel
+    """In a child process: run the backfill and print its peak memory as JSON."""
+    import resource
 
-    from benchmarks import setup_django  # pylint: disable=import-outside-toplevel
+    from benchmarks import setup_django
 
     setup_django(_ChildDatabase(), migrate=False)
-    from io import StringIO  # pylint: disable=import-outside-toplevel
+    from io import StringIO
 
-    from django.core.management import call_command  # pylint: disable=import-outside-toplevel
+    from django.core.management import call_command
 
     if not dry_run:
         # Each measured run starts from no badge recorded (the run before recorded them all).
-        from django.db import connection  # pylint: disable=import-outside-toplevel
+        from django.db import connection
 
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM openedx_credly_issuedbadge")
     before_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     if use_tracemalloc:
-        import tracemalloc  # pylint: disable=import-outside-toplevel
+        import tracemalloc
 
         tracemalloc.start()
     out = StringIO()
@@ -124,6 +129,7 @@ def _child_measure(size, dry_run, use_tracemalloc):
 
 
 def _run_child(db, extra_env, *args):
+    """Run this module in a child process on ``db``; returns what it printed last, as JSON."""
     env = {**os.environ, **db.env(), **extra_env, "PYTHONPATH": str(ROOT), "DEVHOST_DEBUG": "0"}
     completed = subprocess.run([PYTHON, "-m", "benchmarks.backfill_memory", *args], cwd=str(ROOT), env=env,
                                capture_output=True, text=True, check=False)
@@ -136,6 +142,7 @@ def _run_child(db, extra_env, *args):
 
 
 def main(argv=None):
+    """Seed or measure (in a child), or run the whole benchmark and print the result."""
     args = parse(argv)
     if args.child == "seed":
         _child_seed(args.size)

@@ -14,6 +14,8 @@ measured in the same run by a plain ``requests`` loop with the same concurrency
 (2 processes POSTing badges one after the other); the plain loop runs before and after
 the plugin's drain and the better of the two is the reference.
 """
+# Django is imported once the environment points at the broker and the fake Credly.
+# pylint: disable=import-outside-toplevel
 import argparse
 import multiprocessing
 import os
@@ -43,6 +45,7 @@ WORKERS = 2
 
 
 def parse(argv):
+    """The benchmark's options."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.burst_drain", description=__doc__.split("\n")[1])
     parser.add_argument("--badges", type=int, default=10_000, help="badges in the capped burst (default 10000)")
     parser.add_argument("--uncapped-badges", type=int, default=None,
@@ -79,12 +82,14 @@ class Workers:
         self.processes = []
 
     def start(self):
+        """Start the worker processes, each logging to its own file."""
         for number in range(self.count):
             log_path = os.path.join(self.logdir, f"worker{number}.log")
             self.processes.append(subprocess.Popen(  # pylint: disable=consider-using-with
                 [PYTHON, "-m", "celery", "-A", "devhost", "worker", "--concurrency", "1", "--pool", "prefork",
                  "--hostname", f"bench{number}-{os.getpid()}@%h", "--without-gossip", "--without-mingle",
-                 "--without-heartbeat", "--loglevel", os.environ.get("BENCH_WORKER_LOGLEVEL", "WARNING"), "--logfile", log_path],
+                 "--without-heartbeat", "--loglevel", os.environ.get("BENCH_WORKER_LOGLEVEL", "WARNING"),
+                 "--logfile", log_path],
                 cwd=str(ROOT), env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
             ))
         return self
@@ -101,6 +106,7 @@ class Workers:
         raise RuntimeError(f"workers not ready after {timeout} s; see {self.logdir}")
 
     def stop(self):
+        """Stop the workers, killing those that do not exit."""
         for process in self.processes:
             if process.poll() is None:
                 process.terminate()
@@ -116,7 +122,7 @@ class Workers:
 def _plain_loop_worker(args):
     """One process of the plain loop: POST ``count`` badges one after the other."""
     api_base_url, org_id, token, template_id, prefix, count = args
-    import requests  # pylint: disable=import-outside-toplevel
+    import requests
 
     session = requests.Session()
     session.trust_env = False
@@ -149,11 +155,11 @@ def plain_loop_rate(fake, org, template, count, label):
 
 def queue_badges(template, count, prefix):
     """``count`` learners with one queued badge each, in bulk; returns the badge ids."""
-    from opaque_keys.edx.keys import CourseKey  # pylint: disable=import-outside-toplevel
-    from django.utils import timezone  # pylint: disable=import-outside-toplevel
+    from django.utils import timezone
+    from opaque_keys.edx.keys import CourseKey
 
-    from benchmarks import make_users  # pylint: disable=import-outside-toplevel
-    from openedx_credly.models import IssuedBadge  # pylint: disable=import-outside-toplevel
+    from benchmarks import make_users
+    from openedx_credly.models import IssuedBadge
 
     users = make_users(count, prefix)
     course_key = CourseKey.from_string(COURSE)
@@ -168,10 +174,10 @@ def queue_badges(template, count, prefix):
 
 def drain(ids, workers_app, timeout):
     """Enqueue ``ids`` and wait until none is queued; returns (seconds, sent, counts by state)."""
-    from django.db.models import Max  # pylint: disable=import-outside-toplevel
+    from django.db.models import Max
 
-    from openedx_credly import tasks  # pylint: disable=import-outside-toplevel
-    from openedx_credly.models import IssuedBadge  # pylint: disable=import-outside-toplevel
+    from openedx_credly import tasks
+    from openedx_credly.models import IssuedBadge
 
     del workers_app
     started_wall = time.time()
@@ -213,6 +219,7 @@ def duplicates_on_fake(control):
 
 
 def main(argv=None):
+    """Run both bursts and print (or write as JSON) the result."""
     args = parse(argv)
     result = Result("2. Burst drain (Redis broker, 2 worker processes)")
     if not redis_available():
@@ -233,7 +240,7 @@ def main(argv=None):
                                      f"CONN_MAX_AGE={worker_env['DEVHOST_CONN_MAX_AGE']}")
         result.figures["database"] = db.description.split(" /")[0]
         result.figures["fake latency"] = f"{args.latency * 1000:.0f} ms"
-        from devhost.celery import app  # pylint: disable=import-outside-toplevel
+        from devhost.celery import app
 
         org, template_data = seed_credly(fake.control)
         _organization, template = seed_plugin(org, template_data, [COURSE])
@@ -244,11 +251,11 @@ def main(argv=None):
         if not args.skip_capped:
             _capped(args, result, fake, template, app)
         if not args.skip_uncapped:
-            _uncapped(args, result, fake, org, template_data, template, app, args.uncapped_badges, args.latency,
-                      "uncapped")
+            burst = {"fake": fake, "org": org, "template_data": template_data, "template": template, "app": app}
+            _uncapped(args, result, burst, count=args.uncapped_badges, latency=args.latency, label="uncapped")
             if args.realistic_latency:
-                _uncapped(args, result, fake, org, template_data, template, app, args.realistic_badges,
-                          args.realistic_latency, f"uncapped, {args.realistic_latency * 1000:.0f} ms latency")
+                _uncapped(args, result, burst, count=args.realistic_badges, latency=args.realistic_latency,
+                          label=f"uncapped, {args.realistic_latency * 1000:.0f} ms latency")
                 fake.control.set_latency(args.latency)
     finally:
         if workers:
@@ -260,7 +267,8 @@ def main(argv=None):
 
 
 def _capped(args, result, fake, template, app):
-    from openedx_credly.models import CredlyErrorLog, CredlyOrganization  # pylint: disable=import-outside-toplevel
+    """The burst against a rate-limited Credly: every badge issued, none lost, the pauses logged once."""
+    from openedx_credly.models import CredlyErrorLog, CredlyOrganization
 
     ids = queue_badges(template, args.badges, "cap-")
     fake.control.set_rate_limit(args.rate)
@@ -287,8 +295,10 @@ def _capped(args, result, fake, template, app):
     result.check("capped: duplicates on the fake", duplicates, "==", 0)
 
 
-def _uncapped(args, result, fake, org, template_data, template, app, count, latency, label):
-    # pylint: disable=too-many-arguments,too-many-locals
+def _uncapped(args, result, burst, *, count, latency, label):  # pylint: disable=too-many-locals
+    """A burst against an uncapped Credly answering after ``latency`` seconds: the drain rate."""
+    fake, org, template_data, template, app = (
+        burst["fake"], burst["org"], burst["template_data"], burst["template"], burst["app"])
     fake.control.set_latency(latency)
     prefix = f"free{int(latency * 1000)}-"
     ids = queue_badges(template, count, prefix)

@@ -17,6 +17,8 @@ The three are interleaved in rounds and each round's time per event is kept; the
 medians are compared. Queries per event are counted in separate, untimed passes
 (recording queries slows them down).
 """
+# Django is imported once the environment of the run is set.
+# pylint: disable=import-outside-toplevel
 import argparse
 import sys
 import time
@@ -44,6 +46,7 @@ TRANSACTION_SQL = {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"}
 
 
 def parse(argv):
+    """The benchmark's options."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.event_overhead", description=__doc__.split("\n")[1])
     parser.add_argument("--events", type=int, default=2000, help="events for (a) and for (b) (default 2000)")
     parser.add_argument("--naive-events", type=int, default=100,
@@ -60,12 +63,8 @@ def parse(argv):
 
 
 def certificate(user, course_key):
-    from openedx_events.learning.data import (  # pylint: disable=import-outside-toplevel
-        CertificateData,
-        CourseData,
-        UserData,
-        UserPersonalData,
-    )
+    """The CertificateData the LMS sends for a downloadable certificate."""
+    from openedx_events.learning.data import CertificateData, CourseData, UserData, UserPersonalData
 
     return CertificateData(
         user=UserData(id=user.id, is_active=True,
@@ -75,7 +74,8 @@ def certificate(user, course_key):
     )
 
 
-def main(argv=None):  # pylint: disable=too-many-locals,too-many-statements
+def main(argv=None):
+    """Run the three cases and print (or write as JSON) the result."""
     args = parse(argv)
     result = Result("1. Event overhead (CERTIFICATE_CREATED through the host)")
     use_redis = args.broker == "redis" and redis_available()
@@ -97,15 +97,16 @@ def main(argv=None):  # pylint: disable=too-many-locals,too-many-statements
     return result.report(args.json)
 
 
-def _run(args, result, fake):  # pylint: disable=too-many-locals
-    import requests  # pylint: disable=import-outside-toplevel
-    from django.db import connection, transaction  # pylint: disable=import-outside-toplevel
-    from django.test.utils import CaptureQueriesContext  # pylint: disable=import-outside-toplevel
-    from opaque_keys.edx.keys import CourseKey  # pylint: disable=import-outside-toplevel
-    from openedx_events.learning.signals import CERTIFICATE_CREATED  # pylint: disable=import-outside-toplevel
+def _run(args, result, fake):  # pylint: disable=too-many-locals,too-many-statements
+    """Send the events of (a), (b) and (c) in interleaved rounds and record the figures."""
+    import requests
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+    from opaque_keys.edx.keys import CourseKey
+    from openedx_events.learning.signals import CERTIFICATE_CREATED
 
-    from openedx_credly.credly import CredlyClient, TokenAuth  # pylint: disable=import-outside-toplevel
-    from openedx_credly.models import IssuedBadge  # pylint: disable=import-outside-toplevel
+    from openedx_credly.credly import CredlyClient, TokenAuth
+    from openedx_credly.models import IssuedBadge
 
     org, template = seed_credly(fake.control)
     seed_plugin(org, template, [MAPPED])
@@ -121,10 +122,11 @@ def _run(args, result, fake):  # pylint: disable=too-many-locals
     naive_client = CredlyClient(api_base_url=fake.api_base_url, organization_id=org["id"],
                                 auth=TokenAuth(org["token"]), timeout=10, session=requests.Session())
 
-    def naive_receiver(signal, sender, certificate, metadata, **kwargs):  # pylint: disable=unused-argument
-        if certificate.course.course_key != naive_course:
+    def naive_receiver(**kwargs):
+        data = kwargs["certificate"]
+        if data.course.course_key != naive_course:
             return
-        pii = certificate.user.pii
+        pii = data.user.pii
         first, _, last = pii.name.partition(" ")
         try:
             naive_client.issue_badge({

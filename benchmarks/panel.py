@@ -7,6 +7,8 @@ Requests go through Django's test ``Client`` (the whole middleware stack, a logg
 session). Sizes and endpoints are interleaved in rounds; the medians are compared.
 Queries are counted in a separate pass.
 """
+# Django is imported once the environment of the run is set.
+# pylint: disable=import-outside-toplevel
 import argparse
 import sys
 import time
@@ -18,6 +20,7 @@ ENDPOINTS = {"API": "/api/credly/v1/badges/", "panel": "/credly/profile/badges/"
 
 
 def parse(argv):
+    """The benchmark's options."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.panel", description=__doc__.split("\n")[1])
     parser.add_argument("--rounds", type=int, default=30, help="interleaved rounds (default 30)")
     parser.add_argument("--quick", action="store_true", help="10 rounds")
@@ -30,11 +33,11 @@ def parse(argv):
 
 def seed(sizes):
     """One learner per size, each holding that many pending badges from as many courses."""
-    from django.utils import timezone  # pylint: disable=import-outside-toplevel
-    from opaque_keys.edx.keys import CourseKey  # pylint: disable=import-outside-toplevel
+    from django.utils import timezone
+    from opaque_keys.edx.keys import CourseKey
 
-    from devhost.standin.models import Course  # pylint: disable=import-outside-toplevel
-    from openedx_credly.models import IssuedBadge  # pylint: disable=import-outside-toplevel
+    from devhost.standin.models import Course
+    from openedx_credly.models import IssuedBadge
 
     most = max(sizes)
     course_ids = [f"course-v1:Bench+P{n}+2026" for n in range(most)]
@@ -62,6 +65,7 @@ def seed(sizes):
 
 
 def main(argv=None):
+    """Seed the learners, time the endpoints and print (or write as JSON) the result."""
     args = parse(argv)
     result = Result("3. Panel and API (a learner's badges)")
     db = BenchDatabase("panel")
@@ -75,9 +79,10 @@ def main(argv=None):
 
 
 def _run(args, result):  # pylint: disable=too-many-locals
-    from django.db import connection  # pylint: disable=import-outside-toplevel
-    from django.test import Client  # pylint: disable=import-outside-toplevel
-    from django.test.utils import CaptureQueriesContext  # pylint: disable=import-outside-toplevel
+    """Time each endpoint for each size in interleaved rounds, then count the queries."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
 
     learners = seed(SIZES)
     clients = {}
@@ -111,10 +116,10 @@ def _run(args, result):  # pylint: disable=too-many-locals
                 client.get(url)
                 times[(name, size)].append(time.perf_counter() - started)
 
-    for name in ENDPOINTS:
+    for name, url in ENDPOINTS.items():
         row = ", ".join(f"{size}: {median(times[(name, size)]) * 1000:.1f} ms / {queries[(name, size)]} queries"
                         for size in SIZES)
-        result.figures[f"{name} {ENDPOINTS[name]}"] = row
+        result.figures[f"{name} {url}"] = row
     result.figures["badges listed by the API"] = sizes_seen
     for name in ENDPOINTS:
         ratio = median(times[(name, 1000)]) / median(times[(name, 1)])

@@ -8,6 +8,7 @@ DEFAULT_STATE_DIR = Path(__file__).resolve().parent / "state"
 
 
 def parse_args(argv=None):
+    """The demo's options."""
     parser = argparse.ArgumentParser(
         prog="python -m demo",
         description="Issue Credly badges end to end against a fake Credly, "
@@ -22,11 +23,13 @@ def parse_args(argv=None):
                         help="a Redis URL: issue through a real Celery worker process instead of in-process "
                              "(default: $CELERY_BROKER_URL, else in-process)")
     parser.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR,
-                        help="where the demo database and worker log go; recreated on each run (default demo/state)")
+                        help="where the demo database and worker log go; recreated on each run, refused while "
+                             "another demo uses it (default demo/state)")
     return parser.parse_args(argv)
 
 
 def main(argv=None):
+    """Run the demo; returns the process exit code."""
     args = parse_args(argv)
     # Imported late so that --help works even before `make requirements`.
     from demo.scenario import run  # pylint: disable=import-outside-toplevel

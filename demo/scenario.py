@@ -10,8 +10,12 @@ in ``STEPS`` where it belongs in the story.
 Django is set up by a step, not at import: the fake Credly must be running, and the
 environment pointing at it, before the host's settings are read.
 """
+# Django and the plugin are imported inside the steps: the host's settings may be read only once
+# the fake Credly runs and the environment points at it.
+# pylint: disable=import-outside-toplevel
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import signal
@@ -23,6 +27,7 @@ import traceback
 from dataclasses import dataclass, field
 from gettext import gettext as _
 from pathlib import Path
+from typing import Any
 
 from demo.console import Console
 
@@ -31,6 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 ADMIN_USERNAME, ADMIN_PASSWORD = "admin", "demo-admin"
 LEARNER_USERNAME, LEARNER_PASSWORD = "ada", "demo-learner"
 LEARNER_EMAIL, LEARNER_NAME = "ada@example.com", "Ada Lovelace"
+# A second learner who earns nothing, so the panel's empty state can be seen.
+NEWCOMER_USERNAME, NEWCOMER_EMAIL, NEWCOMER_NAME = "grace", "grace@example.com", "Grace Hopper"
 PANEL_PATH = "/credly/profile/badges/"
 LEARNER_API_PATH = "/api/credly/v1/badges/"
 LOGIN_PATH = "/accounts/login/"
@@ -68,9 +75,9 @@ DISTINCTION_TEMPLATE_NAME, DISTINCTION_MIN_GRADE, DISTINCTION_MONTHS = "Data Ana
 class Demo:
     """What the steps share: options, the running services, and the rows they created."""
 
-    args: object
+    args: Any  # the argparse namespace of demo/__main__.py
     out: Console
-    fake: object = None  # fake_credly.FakeCredlyServer
+    fake: Any = None  # fake_credly.FakeCredlyServer
     seed: dict = field(default_factory=dict)
     worker: subprocess.Popen | None = None
     worker_log: Path | None = None
@@ -80,10 +87,15 @@ class Demo:
     templates: dict = field(default_factory=dict)  # name -> BadgeTemplate
     badges: list = field(default_factory=list)  # IssuedBadge rows, in course order, then the path's
     path: object = None  # LearningPath
+    lock: Any = None  # the open lock file of the state directory, held while the demo runs
 
     @property
     def site_url(self) -> str:
         return f"http://127.0.0.1:{self.args.port}"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.args.state_dir / "demo.lock"
 
     @property
     def database_path(self) -> Path:
@@ -98,7 +110,8 @@ class Demo:
 
 
 def start_fake_credly(demo: Demo) -> None:
-    from fake_credly import FakeCredlyServer  # pylint: disable=import-outside-toplevel
+    """Start the fake Credly in this process, seeded with the demo organization and its templates."""
+    from fake_credly import FakeCredlyServer
 
     try:
         demo.fake = FakeCredlyServer(demo.args.credly_port).start()
@@ -123,6 +136,7 @@ def prepare_site(demo: Demo) -> None:
         "DJANGO_SETTINGS_MODULE": "devhost.settings",
         "DEVHOST_SQLITE_PATH": str(demo.database_path),
         "DEVHOST_DEBUG": "1",  # runserver serves the admin's CSS only in DEBUG
+        "DEVHOST_LMS_ROOT_URL": demo.site_url,  # the course links sent to Credly as evidence
         "CREDLY_SANDBOX_API_BASE_URL": demo.fake.api_base_url,
         "CREDLY_SANDBOX_WEB_BASE_URL": demo.fake.web_base_url,
         "CREDLY_SANDBOX_OAUTH_TOKEN_URL": demo.fake.oauth_token_url,
@@ -134,9 +148,9 @@ def prepare_site(demo: Demo) -> None:
     else:
         os.environ.pop("CELERY_BROKER_URL", None)  # no broker: Celery runs the task in this process
 
-    import django  # pylint: disable=import-outside-toplevel
-    from django.conf import settings  # pylint: disable=import-outside-toplevel
-    from django.core.management import call_command  # pylint: disable=import-outside-toplevel
+    import django
+    from django.conf import settings
+    from django.core.management import call_command
 
     django.setup()
     _quiet_loggers()
@@ -154,9 +168,10 @@ def prepare_site(demo: Demo) -> None:
 
 
 def create_people(demo: Demo) -> None:
-    from django.contrib.auth import get_user_model  # pylint: disable=import-outside-toplevel
+    """The operator, the learner who earns badges, the one who earns none, and the courses."""
+    from django.contrib.auth import get_user_model
 
-    from devhost.standin.models import Course, Profile  # pylint: disable=import-outside-toplevel
+    from devhost.standin.models import Course, Profile
 
     user_model = get_user_model()
     demo.admin = user_model.objects.create_superuser(ADMIN_USERNAME, "admin@example.com", ADMIN_PASSWORD)
@@ -164,20 +179,27 @@ def create_people(demo: Demo) -> None:
         LEARNER_USERNAME, LEARNER_EMAIL, LEARNER_PASSWORD, first_name="Ada", last_name="Lovelace",
     )
     Profile.objects.create(user=demo.learner, name=LEARNER_NAME)
+    newcomer = user_model.objects.create_user(
+        NEWCOMER_USERNAME, NEWCOMER_EMAIL, LEARNER_PASSWORD, first_name="Grace", last_name="Hopper",
+    )
+    Profile.objects.create(user=newcomer, name=NEWCOMER_NAME)
     for course in COURSES:
         Course.objects.create(course_id=course.key, display_name=course.name)
     demo.out.say(_("Operator: %(user)s (superuser). Learner: %(name)s, %(user2)s <%(email)s>.") % {
         "user": ADMIN_USERNAME, "name": LEARNER_NAME, "user2": LEARNER_USERNAME, "email": LEARNER_EMAIL})
+    demo.out.say(_("A second learner, %(name)s (%(user)s), earns nothing: her panel is empty, and a profile "
+                   "shows no badge section.") % {
+        "name": NEWCOMER_NAME, "user": NEWCOMER_USERNAME})
     demo.out.say(_("Courses: %(courses)s.") % {"courses": ", ".join(f"{c.name} ({c.key})" for c in COURSES)})
 
 
 def connect_organization(demo: Demo) -> None:
     """The operator fills the admin's "Add Credly organization" form: the credential is tried live."""
-    from django.test import Client  # pylint: disable=import-outside-toplevel
-    from django.urls import reverse  # pylint: disable=import-outside-toplevel
+    from django.test import Client
+    from django.urls import reverse
 
-    from openedx_credly.forms import CredlyOrganizationForm  # pylint: disable=import-outside-toplevel
-    from openedx_credly.models import CredlyOrganization  # pylint: disable=import-outside-toplevel
+    from openedx_credly.forms import CredlyOrganizationForm
+    from openedx_credly.models import CredlyOrganization
 
     data = {
         "name": demo.seed["organization_name"],
@@ -204,8 +226,9 @@ def connect_organization(demo: Demo) -> None:
 
 
 def sync_templates(demo: Demo) -> None:
-    from openedx_credly import sync  # pylint: disable=import-outside-toplevel
-    from openedx_credly.models import BadgeTemplate  # pylint: disable=import-outside-toplevel
+    """Read the organization's badge templates from Credly, as the admin's sync does."""
+    from openedx_credly import sync
+    from openedx_credly.models import BadgeTemplate
 
     result = sync.sync_templates(demo.organization)
     if result is None:
@@ -221,9 +244,10 @@ def sync_templates(demo: Demo) -> None:
 
 
 def map_courses(demo: Demo) -> None:
-    from opaque_keys.edx.keys import CourseKey  # pylint: disable=import-outside-toplevel
+    """Give each course its badge template and trigger."""
+    from opaque_keys.edx.keys import CourseKey
 
-    from openedx_credly.models import CourseBadgeTemplate  # pylint: disable=import-outside-toplevel
+    from openedx_credly.models import CourseBadgeTemplate
 
     for course in COURSES:
         CourseBadgeTemplate.objects.create(
@@ -249,9 +273,10 @@ def map_courses(demo: Demo) -> None:
 
 
 def create_learning_path(demo: Demo) -> None:
-    from opaque_keys.edx.keys import CourseKey  # pylint: disable=import-outside-toplevel
+    """A learning path over both courses, with a badge of its own."""
+    from opaque_keys.edx.keys import CourseKey
 
-    from openedx_credly.models import LearningPath, LearningPathCourse  # pylint: disable=import-outside-toplevel
+    from openedx_credly.models import LearningPath, LearningPathCourse
 
     demo.path = LearningPath.objects.create(
         name=PATH_NAME, template=demo.templates[PATH_TEMPLATE_NAME], rule=LearningPath.RULE_ALL, created_by=demo.admin,
@@ -266,21 +291,18 @@ def create_learning_path(demo: Demo) -> None:
 
 def learner_earns(demo: Demo) -> None:
     """The LMS's own events: Ada passes both courses, then gets the certificate of the second."""
-    from django.utils import timezone  # pylint: disable=import-outside-toplevel
-    from opaque_keys.edx.keys import CourseKey  # pylint: disable=import-outside-toplevel
-    from openedx_events.learning.data import (  # pylint: disable=import-outside-toplevel
+    from django.utils import timezone
+    from opaque_keys.edx.keys import CourseKey
+    from openedx_events.learning.data import (
         CertificateData,
         CourseData,
         CoursePassingStatusData,
         UserData,
         UserPersonalData,
     )
-    from openedx_events.learning.signals import (  # pylint: disable=import-outside-toplevel
-        CERTIFICATE_CREATED,
-        COURSE_PASSING_STATUS_UPDATED,
-    )
+    from openedx_events.learning.signals import CERTIFICATE_CREATED, COURSE_PASSING_STATUS_UPDATED
 
-    from devhost.standin.models import Certificate, CourseGrade  # pylint: disable=import-outside-toplevel
+    from devhost.standin.models import Certificate, CourseGrade
 
     learner = demo.learner
     user = UserData(id=learner.id, is_active=True,
@@ -309,7 +331,7 @@ def learner_earns(demo: Demo) -> None:
 
 def issue_badges(demo: Demo) -> None:
     """Wait for Celery (in this process, or the worker) to send the badges."""
-    from openedx_credly.models import IssuedBadge  # pylint: disable=import-outside-toplevel
+    from openedx_credly.models import IssuedBadge
 
     if demo.uses_worker:
         _start_worker(demo)
@@ -364,7 +386,7 @@ def learner_accepts(demo: Demo) -> None:
     demo.out.say(_('On Credly, %(learner)s accepts "%(template)s" (as if she clicked its accept link).')
                  % {"learner": LEARNER_NAME, "template": badge.template.name})
     try:
-        from openedx_credly import refresh  # pylint: disable=import-outside-toplevel
+        from openedx_credly import refresh
     except ImportError:
         demo.out.say(_("Skipped: this version of the plugin has no refresh from Credly yet."))
         return
@@ -378,22 +400,49 @@ def learner_accepts(demo: Demo) -> None:
 
 
 def show_where_to_look(demo: Demo) -> None:
-    from django.urls import Resolver404, resolve  # pylint: disable=import-outside-toplevel
+    """Print the pages and logins; after --no-serve, say that the fake Credly's links are gone."""
+    from django.urls import Resolver404, resolve
 
     try:
         resolve(PANEL_PATH)
         panel = PANEL_PATH
     except Resolver404:
         panel = LEARNER_API_PATH  # the learner's panel is not in this version: its JSON API is
-    pending = [b for b in demo.badges if b.state == "pending"]
+    login = f"{demo.site_url}{LOGIN_PATH}?next={panel}"
     if demo.args.no_serve:
         demo.out.say(_("Run `make demo` (without --no-serve) to browse these pages:"))
+    demo.out.field(_("start here"), f"{demo.site_url}/  ({_('every page and login below')})")
     demo.out.field(_("admin"), f"{demo.site_url}/admin/  ({ADMIN_USERNAME} / {ADMIN_PASSWORD})")
-    demo.out.field(_("learner's badges"), f"{demo.site_url}{LOGIN_PATH}?next={panel}  "
-                                          f"({LEARNER_USERNAME} / {LEARNER_PASSWORD})")
+    demo.out.field(_("learner's badges"), f"{login}  ({LEARNER_USERNAME} / {LEARNER_PASSWORD})")
+    demo.out.field(_("no badges yet"), f"{login}  ({NEWCOMER_USERNAME} / {LEARNER_PASSWORD})")
+    if demo.args.no_serve:
+        demo.out.say(_("The fake Credly stops with this command: the accept URLs above no longer answer."))
+        return
+    pending = [b for b in demo.badges if b.state == "pending"]
     if pending:
         demo.out.field(_("accept on Credly"), pending[0].accept_url)
     demo.out.field(_("fake Credly"), f"{demo.fake.url}/_fake/badges  ({_('what it holds, as JSON')})")
+
+
+def index_links(demo: Demo) -> list:
+    """The demo's pages and logins, for the index page the site serves at ``/``."""
+    login = f"{LOGIN_PATH}?next={PANEL_PATH}"
+    links = [
+        (_("The admin"), "/admin/", f"{ADMIN_USERNAME} / {ADMIN_PASSWORD}",
+         _("organizations, badge templates, course badges, issued badges, the Credly error log")),
+        (_("%(name)s's badges") % {"name": LEARNER_NAME}, login, f"{LEARNER_USERNAME} / {LEARNER_PASSWORD}",
+         _("the learner's Badges Earned panel: three badges, one accepted")),
+        (_("%(name)s's badges") % {"name": NEWCOMER_NAME}, login, f"{NEWCOMER_USERNAME} / {LEARNER_PASSWORD}",
+         _("a learner without badges: the panel is empty (a profile shows no badge section)")),
+        (_("The learner's badges as JSON"), LEARNER_API_PATH, _("once signed in"),
+         _("the REST API the panel's data comes from")),
+    ]
+    pending = [b for b in demo.badges if b.state == "pending"]
+    if pending:
+        links.append((_("Accept a badge on (fake) Credly"), pending[0].accept_url, "",
+                      _("the fake Credly then calls the site's webhook: the badge shows accepted")))
+    links.append((_("What the fake Credly holds"), f"{demo.fake.url}/_fake/badges", "", _("JSON")))
+    return links
 
 
 STEPS = [
@@ -422,6 +471,7 @@ def run(args) -> int:
     # `kill` stops the demo as Ctrl-C does, so the worker process does not outlive it.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
+        _lock_state_dir(demo)
         if not args.no_serve:
             _check_port_free(args.port)
         for number, (title, step) in enumerate(STEPS, start=1):
@@ -446,12 +496,19 @@ def run(args) -> int:
         _stop_worker(demo)
         if demo.fake is not None:
             demo.fake.stop()
+        if demo.lock is not None:
+            demo.lock.close()  # releases the lock
 
 
 def _serve(demo: Demo) -> int:
-    from django.core.management import call_command  # pylint: disable=import-outside-toplevel
-    from django.urls import Resolver404, resolve  # pylint: disable=import-outside-toplevel
+    """Serve the site (and its index page) until Ctrl-C; returns the exit code."""
+    from django.core.management import call_command
+    from django.urls import Resolver404, resolve
 
+    from demo import views
+
+    views.LINKS[:] = index_links(demo)
+    _write_lock(demo, serving=True)
     webhook_path = "/api/credly/v1/webhook/"
     demo.out.section(len(STEPS) + 1, _("Serving"))
     demo.out.say(_("The site runs at %(url)s/ until you press Ctrl-C; the fake Credly keeps running with it.")
@@ -477,11 +534,42 @@ def _serve(demo: Demo) -> int:
     return code
 
 
-def _interrupt(signum, frame):  # pylint: disable=unused-argument
+def _interrupt(signum, frame):
+    """Turn SIGTERM into the KeyboardInterrupt that Ctrl-C raises."""
     raise KeyboardInterrupt
 
 
+def _lock_state_dir(demo: Demo) -> None:
+    """One demo at a time per state directory: a second would recreate the database the first one serves."""
+    demo.args.state_dir.mkdir(parents=True, exist_ok=True)
+    lock = open(demo.lock_path, "a+", encoding="utf-8")  # pylint: disable=consider-using-with
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as error:
+        lock.seek(0)
+        holder = lock.read().strip() or _("another demo")
+        lock.close()
+        raise DemoFailure(_("%(holder)s is using %(dir)s. Stop it (Ctrl-C in its terminal), or give this run a "
+                            "directory of its own with --state-dir (and --port).")
+                          % {"holder": holder, "dir": _relative(demo.args.state_dir)}) from error
+    demo.lock = lock
+    _write_lock(demo, serving=False)
+
+
+def _write_lock(demo: Demo, serving: bool) -> None:
+    """Say in the lock file who holds it, for the sentence a second demo prints."""
+    if serving:
+        holder = _("The demo of process %(pid)s, serving %(url)s/,") % {"pid": os.getpid(), "url": demo.site_url}
+    else:
+        holder = _("The demo of process %(pid)s") % {"pid": os.getpid()}
+    demo.lock.seek(0)
+    demo.lock.truncate()
+    demo.lock.write(holder)
+    demo.lock.flush()
+
+
 def _check_port_free(port: int) -> None:
+    """Refuse, in one sentence, a port that something else listens on."""
     with socket.socket() as probe:
         try:
             probe.bind(("127.0.0.1", port))
@@ -493,12 +581,12 @@ def _check_port_free(port: int) -> None:
 def _check_broker(url: str) -> None:
     """Fail early, in plain words, if Redis is not there; forget messages an interrupted run left behind."""
     try:
-        import redis  # pylint: disable=import-outside-toplevel
+        import redis
 
         broker = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         broker.ping()
         broker.delete(DEMO_QUEUE)  # they name rows of a database that was just recreated
-    except Exception as error:  # pylint: disable=broad-except
+    except Exception as error:
         raise DemoFailure(_("The broker %(url)s does not answer (%(error)s). Start Redis, or run without --broker.")
                           % {"url": url, "error": error}) from error
 
@@ -512,13 +600,17 @@ def _start_worker(demo: Demo) -> None:
         "--loglevel=INFO",
     ]
     with open(demo.worker_log, "wb") as log:
-        demo.worker = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT,
-                                       stdin=subprocess.DEVNULL, start_new_session=True)
+        # The worker outlives this function: _stop_worker ends it.
+        demo.worker = subprocess.Popen(  # pylint: disable=consider-using-with
+            command, cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )
     demo.out.say(_("Started a Celery worker process (pid %(pid)s) on queue %(queue)s; log: %(log)s.") % {
         "pid": demo.worker.pid, "queue": DEMO_QUEUE, "log": _relative(demo.worker_log)})
 
 
 def _stop_worker(demo: Demo) -> None:
+    """Stop the worker process group (warm, then killed after 10 s)."""
     worker = demo.worker
     if worker is None or worker.poll() is not None:
         return

@@ -111,6 +111,9 @@ JWT_AUTH = {
     "JWT_AUTH_HEADER_PREFIX": "JWT",  # as in the LMS
 }
 
+# The standalone host sends no telemetry (edx-django-utils would otherwise try New Relic and warn).
+OPENEDX_TELEMETRY = []
+
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_BROKER_URL") is None
 CELERY_TASK_EAGER_PROPAGATES = False
@@ -120,7 +123,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CEL
 
 # Where the plugin reads the platform's certificates, roles and course settings.
 CREDLY_PLATFORM_ADAPTER = "devhost.standin.platform.StandInPlatform"
-LMS_ROOT_URL = "http://127.0.0.1:8000"
+# The demo serves on the port it is given: the course links sent to Credly follow it.
+LMS_ROOT_URL = os.environ.get("DEVHOST_LMS_ROOT_URL", "http://127.0.0.1:8000")
 # The LMS's default: profiles are visible to signed-in users unless the learner makes theirs private.
 ACCOUNT_VISIBILITY_CONFIGURATION = {"default_visibility": "all_users"}
 # Values a test or the demo sets through the environment, like an operator's YAML.

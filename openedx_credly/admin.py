@@ -5,6 +5,8 @@ Organizations are connected here (credentials checked live, stored encrypted, ne
 shown back), templates synced, courses mapped, badges inspected and retried, and the
 error log read. "Remove integration" wipes what the plugin stored for an organization.
 """
+import re
+
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count, Q
@@ -12,7 +14,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -29,6 +33,35 @@ from openedx_credly.models import (
     WebhookEvent,
 )
 from openedx_credly.safe_urls import credly_url
+
+
+class CredlyInstanceFilter(admin.SimpleListFilter):
+    """Sandbox or production, titled as the list's column is."""
+
+    title = _("Credly")
+    parameter_name = "instance"
+
+    def lookups(self, request, model_admin):
+        return [("sandbox", _("Sandbox")), ("production", _("Production"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("sandbox", "production"):
+            return queryset.filter(use_sandbox=self.value() == "sandbox")
+        return queryset
+
+
+class OrganizationNameMixin:
+    """A short organization column: its name, without the UUID its full label carries."""
+
+    @admin.display(description=_("organization"), ordering="organization__name")
+    def organization_name(self, obj):
+        return obj.organization.name
+
+
+def _breakable_key(key):
+    """A course key that may wrap after its ``:`` and ``+`` (it has no spaces), so list columns stay narrow."""
+    parts = re.split(r"(?<=[:+])", str(key))
+    return format_html_join(mark_safe("<wbr>"), "{}", ((part,) for part in parts))
 
 
 def _thumbnail(url, alt):
@@ -56,19 +89,20 @@ class CredlyOrganizationAdmin(admin.ModelAdmin):
     """Connect Credly organizations; secrets are write-only."""
 
     form = CredlyOrganizationForm
-    list_display = ("name", "organization_id", "instance", "status", "template_count", "templates_synced_at",
-                    "remove_link")
-    list_filter = ("use_sandbox", "is_active")
+    # Narrow enough for a 1280 px screen with the admin's sidebars; the rest is on the detail page.
+    list_display = ("name", "instance", "status", "template_count", "remove_link")
+    list_filter = (CredlyInstanceFilter, "is_active")
     search_fields = ("name", "organization_id")
     actions = ["sync_templates_action"]
+    readonly_fields = ("templates_synced_at",)
     fieldsets = (
-        (None, {"fields": ("name", "organization_id", "use_sandbox", "is_active")}),
+        (None, {"fields": ("name", "organization_id", "use_sandbox", "is_active", "templates_synced_at")}),
         (_("Authorization token"), {"fields": ("api_token",)}),
         (_("Or an OAuth client"), {"fields": ("client_id", "client_secret")}),
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_template_count=Count("templates", filter=Q(
+        return super().get_queryset(request).annotate(active_template_count=Count("templates", filter=Q(
             templates__state=BadgeTemplate.STATE_ACTIVE)))
 
     @admin.display(description=_("Credly"), ordering="use_sandbox")
@@ -77,6 +111,7 @@ class CredlyOrganizationAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("status"))
     def status(self, obj):
+        """Connected, or why the organization issues nothing now."""
         blocked = obj.issuing_blocked_reason()
         if blocked == "connection_lost":
             return _("Connection lost: reconnect")
@@ -86,9 +121,9 @@ class CredlyOrganizationAdmin(admin.ModelAdmin):
             return _("Inactive")
         return _("Connected")
 
-    @admin.display(description=_("active templates"), ordering="_template_count")
+    @admin.display(description=_("templates"), ordering="active_template_count")
     def template_count(self, obj):
-        return obj._template_count  # pylint: disable=protected-access
+        return obj.active_template_count
 
     @admin.display(description=_("remove"))
     def remove_link(self, obj):
@@ -105,6 +140,7 @@ class CredlyOrganizationAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Sync badge templates from Credly"))
     def sync_templates_action(self, request, queryset):
+        """Read each selected organization's templates from Credly and say how many came."""
         for organization in queryset:
             result = sync.sync_templates(organization)
             if result is None:
@@ -152,10 +188,11 @@ class CredlyOrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(BadgeTemplate)
-class BadgeTemplateAdmin(admin.ModelAdmin):
+class BadgeTemplateAdmin(OrganizationNameMixin, admin.ModelAdmin):
     """Templates as synced from Credly: read-only here, changed on Credly."""
 
-    list_display = ("image", "name", "organization", "state", "allow_duplicate_badges", "template_id", "synced_at")
+    list_display = ("image", "name", "organization_name", "state")
+    list_select_related = ("organization",)
     list_filter = ("state", "organization")
     search_fields = ("name", "template_id")
     actions = ["sync_action"]
@@ -175,6 +212,7 @@ class BadgeTemplateAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Sync these templates' organizations from Credly"))
     def sync_action(self, request, queryset):
+        """Sync the organizations of the selected templates."""
         for organization in CredlyOrganization.objects.filter(templates__in=queryset).distinct():
             if sync.sync_templates(organization) is None:
                 self.message_user(request, _("%(name)s: the sync failed; see the error log.") % {
@@ -187,12 +225,20 @@ class CourseBadgeTemplateAdmin(admin.ModelAdmin):
     """The course-level badge template setting."""
 
     form = CourseBadgeTemplateForm
-    list_display = ("course_id", "template_image", "template", "trigger", "rules", "is_active",
-                    "revoke_on_certificate_revoked", "source", "modified")
+    list_display = ("course", "template_image", "template", "trigger", "rules", "is_active")
     list_filter = ("trigger", "is_active", "source", "template__organization")
     search_fields = ("course_id", "template__name", "template__template_id")
     list_select_related = ("template__organization",)
     actions = ["backfill_action"]
+    readonly_fields = ("source", "created_by", "created", "modified")
+
+    def get_readonly_fields(self, request, obj=None):
+        # Shown on an existing mapping's page only: on the add form they would all be empty.
+        return self.readonly_fields if obj is not None else ()
+
+    @admin.display(description=_("course"), ordering="course_id")
+    def course(self, obj):
+        return _breakable_key(obj.course_id)
 
     @admin.display(description=_("image"))
     def template_image(self, obj):
@@ -234,10 +280,10 @@ class CourseBadgeTemplateAdmin(admin.ModelAdmin):
 class IssuedBadgeAdmin(admin.ModelAdmin):
     """Every badge earned: where it stands, and a retry for the failed ones."""
 
-    list_display = ("id", "user", "template", "course_id", "state", "earned_at", "attempts", "credly_badge_id")
+    list_display = ("learner", "template", "earned_for", "state", "earned_on")
     list_filter = ("state", "template__organization", "template")
     search_fields = ("user__username", "recipient_email", "credly_badge_id", "course_id")
-    list_select_related = ("user", "template")
+    list_select_related = ("user", "template", "learning_path")
     date_hierarchy = "earned_at"
     actions = ["retry_action"]
     readonly_fields = [field.name for field in IssuedBadge._meta.fields if field.editable]
@@ -247,6 +293,21 @@ class IssuedBadgeAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False if obj is not None else super().has_change_permission(request)
+
+    @admin.display(description=_("learner"), ordering="user__username")
+    def learner(self, obj):
+        return obj.user.get_username()
+
+    @admin.display(description=_("earned for"), ordering="course_id")
+    def earned_for(self, obj):
+        """The course, or the learning path for a path's badge (which has no course)."""
+        if obj.learning_path_id:
+            return _("Path: %(name)s") % {"name": obj.learning_path.name}
+        return _breakable_key(obj.course_id) if obj.course_id else "—"
+
+    @admin.display(description=_("earned"), ordering="earned_at")
+    def earned_on(self, obj):
+        return date_format(timezone.localtime(obj.earned_at), "SHORT_DATE_FORMAT") if obj.earned_at else "—"
 
     @admin.action(description=_("Retry sending the selected failed or queued badges"))
     def retry_action(self, request, queryset):
@@ -263,10 +324,11 @@ class IssuedBadgeAdmin(admin.ModelAdmin):
 
 
 @admin.register(CredlyErrorLog)
-class CredlyErrorLogAdmin(admin.ModelAdmin):
+class CredlyErrorLogAdmin(OrganizationNameMixin, admin.ModelAdmin):
     """What went wrong, newest first; read-only."""
 
-    list_display = ("created", "organization", "error", "details")
+    list_display = ("created", "organization_name", "kind", "error")
+    list_select_related = ("organization",)
     list_filter = ("kind", "organization")
     search_fields = ("error", "details")
     ordering = ("-created", "-id")
@@ -286,10 +348,11 @@ class CredlyErrorLogAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin):
+class WebhookEventAdmin(OrganizationNameMixin, admin.ModelAdmin):
     """Notifications received from Credly."""
 
-    list_display = ("received_at", "organization", "event_type", "event_id", "times_received", "outcome")
+    list_display = ("received_at", "organization_name", "event_id", "outcome")
+    list_select_related = ("organization",)
     list_filter = ("outcome", "event_type", "organization")
     search_fields = ("event_id",)
 
@@ -324,6 +387,7 @@ class MilestoneAdmin(admin.ModelAdmin):
         for milestone, qualified, queued in report:
             self.message_user(request, _("%(name)s: %(qualified)s learner(s) reached it; %(queued)s badge(s) queued.")
                               % {"name": milestone.name, "qualified": qualified, "queued": queued})
+
 
 
 # Learning-path badges have their own admin module.

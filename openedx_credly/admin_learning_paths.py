@@ -53,7 +53,7 @@ class LearningPathCourseForm(forms.ModelForm):
 
     course_id = forms.CharField(
         label=_("course ID"), max_length=255, widget=forms.TextInput(attrs={"size": 45}),
-        help_text=_("For example course-v1:Organization+Course+Run."),
+        help_text=_("For example course-v1:Org+Course+Run."),
     )
 
     class Meta:
@@ -116,11 +116,11 @@ class LearningPathAdmin(admin.ModelAdmin):
     actions = ["backfill_action"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_course_count=Count("courses"))
+        return super().get_queryset(request).annotate(course_count=Count("courses"))
 
     @admin.display(description=_("rule"))
     def rule_summary(self, obj):
-        count = obj._course_count  # pylint: disable=protected-access
+        count = obj.course_count
         return _("%(required)s of %(count)s courses") % {"required": obj.required_for(count), "count": count}
 
     def save_model(self, request, obj, form, change):
@@ -130,6 +130,7 @@ class LearningPathAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Award the badge to learners who already completed the path"))
     def backfill_action(self, request, queryset):
+        """Queue the badge of each selected path for the learners who already completed it."""
         for path in queryset.select_related("template__organization"):
             if not path.is_active or not path.template.is_usable:
                 self.message_user(request, _("%(name)s: inactive, or its template cannot issue badges; skipped.") % {

@@ -82,6 +82,7 @@ class BackfillResult:
 
 
 def _chunks(iterable, size):
+    """Lists of at most ``size`` items, read lazily from ``iterable``."""
     iterator = iter(iterable)
     while True:
         chunk = list(islice(iterator, size))

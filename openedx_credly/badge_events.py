@@ -42,6 +42,7 @@ def badge_data(badge):
 
 
 def _announce(signal, badge):
+    """Send ``signal`` for ``badge``; never raises (returns whether it was sent)."""
     try:
         signal.send_event(badge=badge_data(badge))
     except Exception:  # pylint: disable=broad-except

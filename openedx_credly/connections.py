@@ -28,6 +28,7 @@ def oauth_token_url(use_sandbox):
 
 
 def _auth(organization):
+    """The organization's Credly authentication: its OAuth client when it has one, else its token."""
     if organization.client_id and organization.client_secret:
         # The cache key changes with the client, so a new secret never reuses an old token.
         fingerprint = hashlib.sha256(

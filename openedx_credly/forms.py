@@ -50,6 +50,7 @@ class CredlyOrganizationForm(forms.ModelForm):
         self._stored = {name: getattr(self.instance, name) for name in SECRET_FIELDS} if self.instance.pk else {}
 
     def clean_organization_id(self):
+        """A UUID, written the way Credly writes it."""
         value = self.cleaned_data["organization_id"].strip()
         try:
             return str(uuid.UUID(value))
@@ -73,6 +74,7 @@ class CredlyOrganizationForm(forms.ModelForm):
         return cleaned
 
     def _check_connection(self, cleaned):
+        """Try the credential against Credly (``GET organizations/{id}``); a refusal is a form error."""
         candidate = CredlyOrganization(
             organization_id=cleaned.get("organization_id", ""),
             api_token=cleaned.get("api_token") or "",
@@ -119,7 +121,9 @@ class TemplateSelect(forms.Select):
     class Media:
         js = ["openedx_credly/admin/template_preview.js"]
 
-    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+    def create_option(  # pylint: disable=too-many-positional-arguments
+        self, name, value, label, selected, index, subindex=None, attrs=None,
+    ):  # Django's signature
         option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
         template = getattr(value, "instance", None)
         if template is not None and credly_url(template.image_url):
@@ -171,6 +175,7 @@ class CourseBadgeTemplateForm(forms.ModelForm):
         model = CourseBadgeTemplate
         fields = ["course_id", "template", "trigger", "is_active", "revoke_on_certificate_revoked",
                   "min_grade", "max_grade", "modes", "expires_in_months"]
+        help_texts = {"course_id": _("The course's ID, for example course-v1:Org+Course+Run.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

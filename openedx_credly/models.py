@@ -286,7 +286,7 @@ class IssuedBadge(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.template} → user {self.user_id} ({self.state})"
+        return f"{self.template} → {self.user.get_username()} ({self.state})"
 
 
 class CredlyErrorLog(models.Model):
@@ -336,7 +336,7 @@ class CredlyErrorLog(models.Model):
 
     class Meta:
         verbose_name = _("Credly error")
-        verbose_name_plural = _("Credly error log")
+        verbose_name_plural = _("Credly errors")
         ordering = ["-created", "-id"]
 
     def __str__(self):

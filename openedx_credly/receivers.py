@@ -10,7 +10,7 @@ import logging
 
 from django.utils import timezone
 
-from openedx_credly import award_rules, milestones, revoking
+from openedx_credly import award_rules, milestones, revoking, toggles
 from openedx_credly.awarding import Achievement, record_achievement, record_course_badges
 from openedx_credly.models import CourseBadgeTemplate
 
@@ -41,6 +41,8 @@ def _achievement(user, course_key, trigger, metadata, **rules):
 
 def _record_safely(build_achievement, description):
     """Record an achievement; whatever goes wrong is logged, never raised."""
+    if not toggles.is_issuing_enabled():
+        return  # the operator's kill switch: the event earns nothing (a backfill can award it later)
     try:
         record_achievement(build_achievement())
     except Exception:  # pylint: disable=broad-except

@@ -1,12 +1,11 @@
 """The platform adapter of the standalone host, reading the stand-in tables."""
+from devhost.standin import models
 from openedx_credly.platform import (
     ACCOUNT_PRIVACY_PREFERENCE,
     StandalonePlatform,
     default_account_privacy,
     iter_in_key_order,
 )
-
-from devhost.standin import models
 
 
 class StandInPlatform(StandalonePlatform):

@@ -196,6 +196,7 @@ class OAuthClientCredentials(requests.auth.AuthBase):
             log.warning("Could not drop the Credly OAuth token from the cache: %s", type(exc).__name__)
 
     def _read_cached_token(self) -> str | None:
+        """The cached access token while it is fresh enough to use, else None."""
         # A broken cache (Redis down) must not stop badge issuing: treat it as a miss.
         try:
             entry = self._cache.get(self.cache_key)
@@ -212,6 +213,7 @@ class OAuthClientCredentials(requests.auth.AuthBase):
         return token
 
     def _store_token(self, token: str, lifetime: float) -> None:
+        """Cache the access token until shortly before it expires."""
         # Refresh a margin before expiry; for very short-lived tokens, halfway.
         keep_for = lifetime - min(REFRESH_MARGIN, lifetime / 2)
         if keep_for < 1:

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('openedx_credly', '0007_task_heartbeat'),
+        ('openedx_credly', '0009_credly_errors_label'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

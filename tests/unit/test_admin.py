@@ -202,7 +202,7 @@ def test_error_log_is_read_only_and_newest_first(admin_client, organization):
     CredlyErrorLog.objects.create(organization=organization, kind="rate_limited", error="Newer")
     page = admin_client.get(reverse("admin:openedx_credly_credlyerrorlog_changelist")).content.decode()
     assert page.index("Newer") < page.index("Older")
-    assert "Timestamp" in page and "Details" in page
+    assert "Timestamp" in page and "Kind" in page  # the details are on each entry's page
     assert admin_client.get(reverse("admin:openedx_credly_credlyerrorlog_add")).status_code == 403
 
 

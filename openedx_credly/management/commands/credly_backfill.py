@@ -4,7 +4,8 @@
 Badges for learners who earned the course before it awarded one: each goes through the
 normal queue, exactly once (a second run adds nothing), with progress and a summary.
 """
-from datetime import datetime, time, timezone as dt_timezone
+from datetime import datetime, time
+from datetime import timezone as dt_timezone
 
 from django.core.management.base import BaseCommand, CommandError
 from opaque_keys import InvalidKeyError
@@ -15,6 +16,8 @@ from openedx_credly.models import CourseBadgeTemplate
 
 
 class Command(BaseCommand):
+    """Award a course's badge to learners who earned the course before it had one."""
+
     help = (
         "Award the course's Credly badge to learners who already earned the course (certificate or pass), "
         "through the normal queue, once each."

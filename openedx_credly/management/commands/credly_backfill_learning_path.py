@@ -14,6 +14,8 @@ from openedx_credly.models import LearningPath
 
 
 class Command(BaseCommand):
+    """Award a learning path's badge to learners who already meet its rule."""
+
     help = "Award a learning path's badge to learners who already completed it."
 
     def add_arguments(self, parser):

@@ -10,6 +10,8 @@ from openedx_credly.models import CredlyOrganization
 
 
 class Command(BaseCommand):
+    """Record the badges learners earned on Credly before the plugin was installed."""
+
     help = (
         "Import the pending and accepted badges of this site's learners from Credly: badges of the connected "
         "organizations' templates whose recipient email (or our earner id) matches a learner here. "

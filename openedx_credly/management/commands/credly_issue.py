@@ -32,6 +32,8 @@ def issue_url(organization):
 
 
 class Command(BaseCommand):
+    """Issue (or show, with --dry-run) one learner's badge for one course."""
+
     help = "Issue a course's Credly badge to one learner, or with --dry-run print what would be sent."
 
     def add_arguments(self, parser):
@@ -104,6 +106,7 @@ class Command(BaseCommand):
         return verdict
 
     def _dry_run(self, user, course_key, mappings, full_name):
+        """Print what would be sent to Credly for each mapping; record nothing."""
         for mapping in mappings:
             if not self._explain(user, course_key, mapping):
                 continue
@@ -124,6 +127,7 @@ class Command(BaseCommand):
         self.stderr.write("Dry run: nothing was recorded or sent.")
 
     def _issue(self, user, course_key, mappings, full_name):
+        """Record the badges through the normal path and send them now."""
         for trigger in TRIGGERS:
             selected = [mapping for mapping in mappings if mapping.trigger == trigger]
             if selected:

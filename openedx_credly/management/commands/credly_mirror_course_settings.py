@@ -15,6 +15,8 @@ from openedx_credly.platform import get_platform
 
 
 class Command(BaseCommand):
+    """Copy the badge chosen in Studio's Advanced Settings into the plugin's course settings."""
+
     help = "Mirror the \"credly\" entry of courses' Other Course Settings into their badge template mappings."
 
     def add_arguments(self, parser):

@@ -1,10 +1,13 @@
 """``manage.py credly_process_queue``: send again queued badges whose task was lost."""
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from openedx_credly import tasks
 
 
 class Command(BaseCommand):
+    """Send again the queued badges whose task was lost."""
+
     help = (
         "Re-enqueue queued badges that no worker holds and whose retry time has come "
         "(after a broker restart or a killed worker). Safe to run at any time."
@@ -16,8 +19,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if options["grace"] is not None:
-            from django.conf import settings  # pylint: disable=import-outside-toplevel
-
             settings.CREDLY_QUEUE_GRACE_PERIOD = options["grace"]
         count = tasks.enqueue(tasks.due_badges())
         self.stdout.write(f"{count} queued badge(s) sent to the Celery queue.")

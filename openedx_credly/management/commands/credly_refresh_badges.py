@@ -6,6 +6,8 @@ from openedx_credly.models import CredlyOrganization
 
 
 class Command(BaseCommand):
+    """Re-read pending badges from Credly, least recently checked first."""
+
     help = (
         "Bring badges still pending on this site in step with Credly (accepted, rejected, revoked), "
         "least recently checked first. The periodic task does the same where no webhook is registered."

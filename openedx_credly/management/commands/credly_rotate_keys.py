@@ -6,6 +6,8 @@ from openedx_credly.models import CredlyOrganization
 
 
 class Command(BaseCommand):
+    """Re-encrypt the stored Credly secrets with the newest key."""
+
     help = (
         "Re-encrypt every stored Credly secret with the first key of CREDLY_ENCRYPTION_KEYS. "
         "Run it after putting a new key first; then older keys can be removed."

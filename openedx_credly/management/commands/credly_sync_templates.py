@@ -6,6 +6,8 @@ from openedx_credly.models import CredlyOrganization
 
 
 class Command(BaseCommand):
+    """Read the badge templates of every organization (or one) from Credly."""
+
     help = "Sync the badge templates of Credly organizations (all active ones, or one)."
 
     def add_arguments(self, parser):
