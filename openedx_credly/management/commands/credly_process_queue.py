@@ -1,7 +1,7 @@
 """``manage.py credly_process_queue``: send again queued badges whose task was lost."""
 from django.core.management.base import BaseCommand
 
-from openedx_credly import tasks
+from openedx_credly import issuance, scheduling
 
 
 class Command(BaseCommand):
@@ -19,5 +19,5 @@ class Command(BaseCommand):
             from django.conf import settings  # pylint: disable=import-outside-toplevel
 
             settings.CREDLY_QUEUE_GRACE_PERIOD = options["grace"]
-        count = tasks.enqueue(tasks.due_badges())
+        count = scheduling.enqueue(scheduling.ISSUE_BADGE, issuance.due_badge_ids())
         self.stdout.write(f"{count} queued badge(s) sent to the Celery queue.")
