@@ -35,7 +35,11 @@ def routing():
 def send(task_name, *args):
     """Enqueue one task now; returns whether the broker took it (failures are logged)."""
     try:
-        current_app.signature(task_name, args=list(args)).apply_async(**routing())
+        task = current_app.tasks.get(task_name)
+        if task is not None:  # registered here: eager mode and the task's own options apply
+            task.apply_async(args=list(args), **routing())
+        else:
+            current_app.send_task(task_name, args=list(args), **routing())
     except Exception:  # pylint: disable=broad-except
         log.exception("Could not enqueue %s for %r; a periodic task will pick it up.", task_name, args)
         return False

@@ -123,7 +123,7 @@ def import_badges_for_user(user_id):
 def revoke_badge(self, badge_id):
     """Revoke one badge on Credly (see ``revoking``); retries Credly trouble with backoff."""
     result = revoking.revoke(badge_id, attempt=self.request.retries)
-    if result.retry_in is not None and not self.request.is_eager:
+    if result.retry_in is not None:
         try:
             raise self.retry(countdown=min(MAX_COUNTDOWN, result.retry_in), **scheduling.routing())
         except self.MaxRetriesExceededError:
