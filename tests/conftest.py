@@ -70,6 +70,20 @@ def credly_urls(settings):
 
 
 @pytest.fixture
+def eager_retries():
+    """
+    Let an eager task's ``self.retry`` re-run it in place, as Celery does when eager exceptions
+    do not propagate (the test settings make them propagate, so a failing task fails its test).
+    """
+    from celery import current_app  # pylint: disable=import-outside-toplevel
+
+    previous = current_app.conf.task_eager_propagates
+    current_app.conf.task_eager_propagates = False
+    yield
+    current_app.conf.task_eager_propagates = previous
+
+
+@pytest.fixture
 def credly_api():
     """``responses`` mock of Credly; any request it was not told about fails the test."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:

@@ -18,9 +18,10 @@ DEFAULTS = {
     "CREDLY_REQUEST_TIMEOUT": 10,
     # Celery queue of the plugin's tasks; None uses the platform's default queue.
     "CREDLY_CELERY_QUEUE": None,
-    # How many times one badge is sent before it is marked failed.
+    # How many times one badge is sent (one round; an operator's retry grants another) before it fails.
     "CREDLY_MAX_ATTEMPTS": 8,
-    # Longest wait, in seconds, between two attempts of the same badge.
+    # Longest wait, in seconds, between two attempts of the same badge (waits past 10 minutes are
+    # left to the sweeper rather than to the broker).
     "CREDLY_RETRY_BACKOFF_MAX": 3600,
     # Pause applied to an organization after a 429 that names no Retry-After.
     "CREDLY_RATE_LIMIT_PAUSE": 60,
@@ -93,3 +94,14 @@ def plugin_settings(settings):
             setattr(settings, schedule_name, schedule)
         for name, entry in PERIODIC_TASKS.items():
             schedule.setdefault(name, dict(entry))
+    route_periodic_tasks(settings)
+
+
+def route_periodic_tasks(settings):
+    """Send the periodic tasks to ``CREDLY_CELERY_QUEUE`` too, when the operator set one."""
+    queue = getattr(settings, "CREDLY_CELERY_QUEUE", None)
+    for schedule_name in ("CELERY_BEAT_SCHEDULE", "CELERYBEAT_SCHEDULE"):
+        schedule = getattr(settings, schedule_name, None) or {}
+        for name in PERIODIC_TASKS:
+            if name in schedule and queue:
+                schedule[name]["options"] = {**schedule[name].get("options", {}), "queue": queue}

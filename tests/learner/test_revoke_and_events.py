@@ -105,6 +105,7 @@ def test_badge_being_sent_is_revoked_after_the_worker_is_done(learner, template,
     assert badge.state == IssuedBadge.STATE_QUEUED
 
 
+@pytest.mark.usefixtures("eager_retries")
 def test_credly_trouble_is_retried(learner, template, course_key, revoking_mapping, fake_org,
                                    django_capture_on_commit_callbacks):
     data, badge = badge_on_fake(fake_org, learner, template, course_key)
@@ -115,6 +116,7 @@ def test_credly_trouble_is_retried(learner, template, course_key, revoking_mappi
     assert fake_org.state.get_badge(ORG_ID, data["id"])["state"] == "revoked"
 
 
+@pytest.mark.usefixtures("eager_retries")
 def test_giving_up_is_logged_for_operators(learner, template, course_key, revoking_mapping, fake_org,
                                            django_capture_on_commit_callbacks):
     _data, badge = badge_on_fake(fake_org, learner, template, course_key)
