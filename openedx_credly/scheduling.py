@@ -22,8 +22,8 @@ IMPORT_BADGES_FOR_USER = "openedx_credly.tasks.import_badges_for_user"
 SYNC_TEMPLATES = "openedx_credly.tasks.sync_templates"
 BACKFILL_MAPPING = "openedx_credly.tasks.backfill_mapping"
 
-# The attribute of a database connection that holds the ids scheduled in its transaction.
-_PENDING = "_openedx_credly_pending"
+# The attribute of a database connection that holds what its transaction's callbacks sent.
+_SENT = "_openedx_credly_sent"
 
 
 def routing():
@@ -55,30 +55,37 @@ def after_commit(task_name, ids):
     """
     Enqueue ``task_name`` for each id once the current transaction commits, each id once.
 
-    Outside a transaction the ids are enqueued at once. Ids of rows that a rolled-back
-    savepoint took away may still be sent: the tasks find nothing to do for them.
+    Outside a transaction the ids are enqueued at once. Each call registers its own
+    ``on_commit`` callback (so a rolled-back savepoint takes its ids with it), and the
+    callbacks of one transaction share what they sent, so an id goes to the broker once.
     """
-    ids = list(ids)
+    ids = list(dict.fromkeys(ids))
     if not ids:
         return
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         enqueue(task_name, ids)
         return
-    pending = getattr(connection, _PENDING, None)
-    registered = {entry[1] for entry in connection.run_on_commit}
-    if pending is None or pending["flush"] not in registered:
-        pending = {"ids": {}}
+    sent = _sent_in_this_transaction(connection)
 
-        def flush():
-            if getattr(connection, _PENDING, None) is pending:
-                delattr(connection, _PENDING)
-            for name, scheduled in pending["ids"].items():
-                enqueue(name, scheduled)
+    def flush():
+        sent["ran"] = True
+        fresh = [each for each in ids if (task_name, each) not in sent["keys"]]
+        sent["keys"].update((task_name, each) for each in fresh)
+        enqueue(task_name, fresh)
 
-        pending["flush"] = flush
-        setattr(connection, _PENDING, pending)
-        transaction.on_commit(flush)
-    scheduled = pending["ids"].setdefault(task_name, {})
-    for each in ids:
-        scheduled[each] = None
+    if sent["marker"] is None:
+        sent["marker"] = flush
+    transaction.on_commit(flush)
+
+
+def _sent_in_this_transaction(connection):
+    """
+    What the callbacks of the current transaction sent. A transaction is known by its first
+    callback: once one has run (the commit came) or it is gone (rolled back), a new one starts.
+    """
+    sent = getattr(connection, _SENT, None)
+    if sent is None or sent["ran"] or sent["marker"] not in {entry[1] for entry in connection.run_on_commit}:
+        sent = {"keys": set(), "marker": None, "ran": False}
+        setattr(connection, _SENT, sent)
+    return sent
