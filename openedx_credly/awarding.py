@@ -95,14 +95,18 @@ def _record_course_badges(achievement, mappings):
             ignore_conflicts=True,
         )
         queued = []
-        for badge_id, state, next_attempt_at in IssuedBadge.objects.filter(
+        for badge_id, state, issuance_id, next_attempt_at, revoke_requested in IssuedBadge.objects.filter(
             user_id=user.pk, course_id=achievement.course_key, template_id__in=template_ids,
-            state__in=(IssuedBadge.STATE_QUEUED, IssuedBadge.STATE_REVOKED),
-        ).values_list("id", "state", "current_issuance__next_attempt_at"):
+        ).values_list("id", "state", "current_issuance_id", "current_issuance__next_attempt_at",
+                      "current_issuance__revoke_requested"):
+            if revoke_requested:
+                # Taken back and granted again before the revocation was done: keep the badge.
+                issuance.withdraw_revocation(issuance_id)
             if state == IssuedBadge.STATE_QUEUED:
                 if next_attempt_at is None:  # one waiting for its retry time is sent then
                     queued.append(badge_id)
-            elif issuance.grant_again(badge_id, achievement.earned_at, achievement.event_type, achievement.event_id):
+            elif state == IssuedBadge.STATE_REVOKED and issuance.grant_again(
+                    badge_id, achievement.earned_at, achievement.event_type, achievement.event_id):
                 queued.append(badge_id)
     schedule_sending(queued)
     return queued

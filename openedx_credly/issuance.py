@@ -214,9 +214,38 @@ def retry(badge_ids):
 # ---------------------------------------------------------------- revoking and granting again
 
 
+def request_revocation(badge_ids):
+    """
+    The platform took these achievements back: mark their current issuances to be revoked.
+
+    Returns the ids of the badges marked (those with something to revoke).
+    """
+    now = timezone.now()
+    marked = []
+    for badge_id in badge_ids:
+        current_issuance = current(badge_id)
+        if current_issuance is not None and BadgeIssuance.objects.filter(
+                pk=current_issuance.pk, state__in=(QUEUED, FAILED) + IssuedBadge.VISIBLE_STATES,
+        ).update(revoke_requested=True, modified=now):
+            marked.append(badge_id)
+    return marked
+
+
+def withdraw_revocation(issuance_id):
+    """The platform granted the achievement again before its revocation was done: keep the badge."""
+    return bool(BadgeIssuance.objects.filter(pk=issuance_id, revoke_requested=True).update(
+        revoke_requested=False, modified=timezone.now()))
+
+
+def revocation_requested(issuance_id):
+    """Whether the issuance is still to be revoked."""
+    return BadgeIssuance.objects.filter(pk=issuance_id, revoke_requested=True).exists()
+
+
 def cancel_unsent(issuance_id, reason, *, attempts_seen=None, because=BadgeIssuance.REVOKED_BY_PLATFORM):
     """
-    Revoke an issuance that never reached Credly, when no worker holds it.
+    Revoke an issuance that never reached Credly, when no worker holds it and its revocation
+    was not withdrawn.
 
     An issuance whose outcome is unclear is only cancelled when the caller looked on
     Credly, found nothing, and no attempt was made since (``attempts_seen``).
@@ -227,8 +256,9 @@ def cancel_unsent(issuance_id, reason, *, attempts_seen=None, because=BadgeIssua
         clear |= Q(attempts=attempts_seen)
     with transaction.atomic():
         if not BadgeIssuance.objects.filter(_unclaimed(now), clear, pk=issuance_id, state__in=(QUEUED, FAILED),
-                                            credly_badge_id="").update(
-                state=REVOKED, revoked_because=because, outcome_unclear=False, claimed_until=None, claim_token="",
+                                            credly_badge_id="", revoke_requested=True).update(
+                state=REVOKED, revoked_because=because, outcome_unclear=False, revoke_requested=False,
+                claimed_until=None, claim_token="",
                 next_attempt_at=None, last_error=reason[:2000], modified=now):
             return False
         _mirror(issuance_id, now, state=REVOKED, state_updated_at=now)
@@ -262,8 +292,8 @@ def record_remote(badge, fields, now=None, *, revoked_because=BadgeIssuance.REVO
     return True
 
 
-def mark_gone(badge, reason, now=None):
-    """Credly no longer has the badge (deleted there): revoked here too. Returns whether it changed."""
+def mark_gone(badge, reason, now=None, because=BadgeIssuance.REVOKED_ON_CREDLY):
+    """Credly no longer has the badge (deleted or revoked there): revoked here too. Returns whether it changed."""
     now = now or timezone.now()
     with transaction.atomic():
         if not IssuedBadge.objects.filter(pk=badge.pk).exclude(state=REVOKED).update(
@@ -271,7 +301,7 @@ def mark_gone(badge, reason, now=None):
             return False
         if badge.current_issuance_id:
             BadgeIssuance.objects.filter(pk=badge.current_issuance_id).exclude(state=REVOKED).update(
-                state=REVOKED, revoked_because=BadgeIssuance.REVOKED_ON_CREDLY, last_error=reason[:2000],
+                state=REVOKED, revoked_because=because, last_error=reason[:2000],
                 claimed_until=None, claim_token="", modified=now)
     return True
 

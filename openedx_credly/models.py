@@ -281,6 +281,9 @@ class BadgeIssuance(models.Model):
     # A worker owns the issuance until this time; see issuance.claim.
     claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
     claim_token = models.CharField(max_length=32, blank=True, default="", editable=False)
+    # The platform took the achievement back (a revoked certificate) and the revocation is not done yet;
+    # cleared if the achievement is granted again first.
+    revoke_requested = models.BooleanField(_("revocation requested"), default=False)
     revoked_because = models.CharField(_("revoked because"), max_length=16, blank=True, default="")
     created = models.DateTimeField(_("created"), auto_now_add=True)
     modified = models.DateTimeField(_("modified"), auto_now=True)

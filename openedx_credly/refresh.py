@@ -87,9 +87,9 @@ def apply_credly_badge(badge, data, now=None, revoked_because=BadgeIssuance.REVO
     return badge.state != previous_state
 
 
-def mark_gone(badge, reason, now=None):
+def mark_gone(badge, reason, now=None, because=BadgeIssuance.REVOKED_ON_CREDLY):
     """Credly no longer has ``badge`` (deleted there): hide it as revoked; returns whether it changed."""
-    if not issuance.mark_gone(badge, reason, now or _now()):
+    if not issuance.mark_gone(badge, reason, now or _now(), because=because):
         return False
     badge.refresh_from_db()
     badge_events.badge_revoked(badge)

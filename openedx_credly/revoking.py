@@ -12,6 +12,7 @@ granted again later starts a new issuance (``issuance.grant_again``).
 import logging
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openedx_credly import errorlog, issuance, refresh, scheduling
@@ -55,6 +56,7 @@ def revoke_for_certificate(user_id, course_key, metadata):  # pylint: disable=un
         .values_list("pk", flat=True)
         .distinct()
     )
+    badge_ids = issuance.request_revocation(badge_ids)
     schedule_revocation(badge_ids)
     return badge_ids
 
@@ -71,6 +73,9 @@ def revoke(badge_id, attempt=0):
         return Delivery("nothing_to_do")
     reason = certificate_revoked_reason()
     organization = badge.template.organization
+    if not badge.current_issuance_id or not issuance.revocation_requested(badge.current_issuance_id):
+        return Delivery("withdrawn")  # granted again before we got here
+    platform = BadgeIssuance.REVOKED_BY_PLATFORM
     try:
         if badge.state in (IssuedBadge.STATE_QUEUED, IssuedBadge.STATE_FAILED) or not badge.credly_badge_id:
             outcome = _stop_unsent(badge, reason)
@@ -79,12 +84,12 @@ def revoke(badge_id, attempt=0):
             badge.refresh_from_db()
         data = client_for(organization).revoke_badge(badge.credly_badge_id, reason=reason)
     except CredlyNotFoundError:
-        refresh.mark_gone(badge, _("Credly no longer has this badge."))
-        return Delivery("gone")
+        refresh.mark_gone(badge, _("Credly no longer has this badge."), because=platform)
+        return _done(badge, "gone")
     except CredlyValidationError as error:
         if "already" in (error.message or "").lower():
-            refresh.mark_gone(badge, reason)
-            return Delivery("already_revoked")
+            refresh.mark_gone(badge, reason, because=platform)
+            return _done(badge, "already_revoked")
         _log_failure(badge, error.message)
         return Delivery("failed")
     except CredlyRateLimitError as error:
@@ -93,9 +98,18 @@ def revoke(badge_id, attempt=0):
     except CredlyError as error:
         log.info("Revoking Credly badge %s failed (%s); retrying.", badge.pk, error.message or error.__class__.__name__)
         return Delivery("retry", retry_in=retry_delay(attempt))
-    refresh.apply_credly_badge(badge, {**data, "state": IssuedBadge.STATE_REVOKED},
-                               revoked_because=BadgeIssuance.REVOKED_BY_PLATFORM)
-    return Delivery("revoked")
+    refresh.apply_credly_badge(badge, {**data, "state": IssuedBadge.STATE_REVOKED}, revoked_because=platform)
+    return _done(badge, "revoked")
+
+
+def _done(badge, outcome):
+    """The badge is revoked; if the achievement was granted again meanwhile, a new issuance sends it again."""
+    badge.refresh_from_db()
+    if badge.current_issuance_id and not issuance.revocation_requested(badge.current_issuance_id) \
+            and issuance.grant_again(badge.pk, timezone.now()):
+        scheduling.after_commit(scheduling.ISSUE_BADGE, [badge.pk])
+        return Delivery(f"{outcome}_then_granted_again")
+    return Delivery(outcome)
 
 
 def _stop_unsent(badge, reason):
@@ -117,6 +131,8 @@ def _stop_unsent(badge, reason):
     if issuance.cancel_unsent(current.pk, reason, attempts_seen=attempts_seen):
         # Never announced as awarded, so there is no BADGE_REVOKED to send either.
         return Delivery("never_sent")
+    if not issuance.revocation_requested(current.pk):
+        return Delivery("withdrawn")
     badge.refresh_from_db()
     if badge.credly_badge_id and badge.state != IssuedBadge.STATE_REVOKED:
         return None  # a worker recorded it meanwhile: revoke it on Credly

@@ -28,6 +28,7 @@ class Migration(migrations.Migration):
                 ('next_attempt_at', models.DateTimeField(blank=True, null=True, verbose_name='next attempt at')),
                 ('claimed_until', models.DateTimeField(blank=True, editable=False, null=True)),
                 ('claim_token', models.CharField(blank=True, default='', editable=False, max_length=32)),
+                ('revoke_requested', models.BooleanField(default=False, verbose_name='revocation requested')),
                 ('revoked_because', models.CharField(blank=True, default='', max_length=16, verbose_name='revoked because')),
                 ('created', models.DateTimeField(auto_now_add=True, verbose_name='created')),
                 ('modified', models.DateTimeField(auto_now=True, verbose_name='modified')),
