@@ -11,7 +11,8 @@ import logging
 import random
 import re
 from dataclasses import dataclass
-from datetime import timedelta, timezone as dt_timezone
+from datetime import timedelta
+from datetime import timezone as dt_timezone
 
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
@@ -274,12 +275,14 @@ class _Attempt:
         self.posted = False  # begin_post counted a POST
 
     def release(self, outcome, retry_in=None, refused=False, **fields):
+        """Give the issuance up, still queued, to be tried again in ``retry_in`` seconds (or when enqueued)."""
         next_attempt_at = timezone.now() + timedelta(seconds=retry_in) if retry_in is not None else None
         issuance.release(self.issuance.pk, self.token, next_attempt_at=next_attempt_at,
                          refused=refused and self.posted, **fields)
         return Delivery(outcome, retry_in=retry_in)
 
     def fail(self, reason, outcome_known=False):
+        """The issuance fails; the error log says why."""
         if issuance.fail(self.issuance.pk, self.token, reason, outcome_known=outcome_known and self.posted):
             self.badge.state = IssuedBadge.STATE_FAILED
             errorlog.issuance_failed(self.badge, reason)

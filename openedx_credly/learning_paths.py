@@ -37,13 +37,7 @@ from opaque_keys.edx.keys import CourseKey
 
 from openedx_credly import errorlog, scheduling
 from openedx_credly.achievements import Achievement, learner_problem
-from openedx_credly.models import (
-    BadgeTemplate,
-    IssuedBadge,
-    LearningPath,
-    LearningPathCourse,
-    LearningPathProgress,
-)
+from openedx_credly.models import BadgeTemplate, IssuedBadge, LearningPath, LearningPathCourse, LearningPathProgress
 from openedx_credly.platform import get_platform
 
 log = logging.getLogger(__name__)

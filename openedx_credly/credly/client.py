@@ -11,8 +11,9 @@ Design choices worth knowing:
   HTTP status into the exception classes of :mod:`.errors`; network failures are
   turned into :class:`~.errors.CredlyConnectionError` in :meth:`CredlyClient._send_once`.
 * Nothing here retries, except one retry after a 401 when the credential can be
-  refreshed (OAuth), and nothing follows a redirect (any 3xx is an error). Backoff, jitter and rate-limit pauses belong to the caller
-  (Celery), which knows how long a badge may wait; urllib3's own retries are off.
+  refreshed (OAuth); nothing follows a redirect (any 3xx is an error). Backoff, jitter
+  and rate-limit pauses belong to the caller (Celery), which knows how long a badge may
+  wait; urllib3's own retries are off.
 * Lists are read to the end: every page is fetched, because stopping after the first
   page is the best-known bug of other Credly integrations.
 """

@@ -42,6 +42,7 @@ def backward(apps, schema_editor):  # pylint: disable=unused-argument
 
 
 class Migration(migrations.Migration):
+    """Data first, then the old fields go (in reverse: the fields come back, then the data)."""
 
     dependencies = [
         ('openedx_credly', '0004_issuance'),

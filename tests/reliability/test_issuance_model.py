@@ -32,8 +32,8 @@ from datetime import timedelta
 import pytest
 from django.db import transaction
 from django.utils import timezone
-from openedx_events.learning.signals import CERTIFICATE_CHANGED, CERTIFICATE_CREATED, CERTIFICATE_REVOKED
 from opaque_keys.edx.keys import CourseKey
+from openedx_events.learning.signals import CERTIFICATE_CHANGED, CERTIFICATE_CREATED, CERTIFICATE_REVOKED
 
 from openedx_credly import issuance, issuing, refresh, revoking, scheduling, webhooks
 from openedx_credly.credly import CredlyClient, CredlyConnectionError
