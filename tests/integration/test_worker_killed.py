@@ -53,7 +53,7 @@ def test_worker_killed_mid_issue_then_restarted_issues_every_badge_once(
         assert in_flight.outcome_unclear  # set before the POST whose answer never came
 
         worker.restart()  # as a supervisor would
-        # The dead worker's claim is a lease: it runs out after claim_lease() (a minute or more).
+        # The dead worker's claim is a lease: it runs out after issuance.lease() (a minute or more).
         # Rather than wait, move its end into the past, then run the periodic sweeper.
         BadgeIssuance.objects.filter(pk=in_flight.pk).update(claimed_until=timezone.now() - timedelta(seconds=1))
         assert tasks.process_queue() >= 1  # at least the badge of the killed worker goes back to the queue

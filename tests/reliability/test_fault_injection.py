@@ -13,8 +13,8 @@ fake Credly, which meanwhile:
   the answer never arrives (``after_commit_timeout``) or the connection drops
   (``after_commit_drop``), or answers 201 without the badge's id;
 * refuses the organization's credentials for a while (401) until an operator restores
-  them and reconnects (``connection_lost_at`` cleared, ``tasks.resume_organization``,
-  as the admin does on save);
+  them and reconnects (``connection_lost_at`` cleared and the waiting badges enqueued, as
+  the admin does on save);
 
 and on our side one worker is SIGKILLed mid-run and restarted, the Redis broker is
 restarted (losing every message it held), and an operator keeps pressing "Retry" on
