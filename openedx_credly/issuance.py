@@ -273,7 +273,8 @@ def record_remote(badge, fields, now=None, *, revoked_because=BadgeIssuance.REVO
     is stored (by ``state_updated_at``) is ignored. Returns whether the badge changed.
     """
     now = now or timezone.now()
-    rows = IssuedBadge.objects.filter(pk=badge.pk)
+    # Only the badge this row holds: a late word about another (an earlier issuance's) changes nothing.
+    rows = IssuedBadge.objects.filter(pk=badge.pk, credly_badge_id=fields.get("credly_badge_id") or badge.credly_badge_id)
     if fields.get("state_updated_at"):
         rows = rows.filter(Q(state_updated_at__isnull=True) | Q(state_updated_at__lte=fields["state_updated_at"]))
     new_state = fields.get("state")
