@@ -274,7 +274,8 @@ def record_remote(badge, fields, now=None, *, revoked_because=BadgeIssuance.REVO
     """
     now = now or timezone.now()
     # Only the badge this row holds: a late word about another (an earlier issuance's) changes nothing.
-    rows = IssuedBadge.objects.filter(pk=badge.pk, credly_badge_id=fields.get("credly_badge_id") or badge.credly_badge_id)
+    held = fields.get("credly_badge_id") or badge.credly_badge_id
+    rows = IssuedBadge.objects.filter(pk=badge.pk, credly_badge_id=held)
     if fields.get("state_updated_at"):
         rows = rows.filter(Q(state_updated_at__isnull=True) | Q(state_updated_at__lte=fields["state_updated_at"]))
     new_state = fields.get("state")
