@@ -12,6 +12,7 @@ granted again later starts a new issuance (``issuance.grant_again``).
 import logging
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -51,7 +52,8 @@ def revoke_for_certificate(user_id, course_key, metadata):  # pylint: disable=un
         .values_list("pk", flat=True)
         .distinct()
     )
-    badge_ids = issuance.request_revocation(badge_ids)
+    with transaction.atomic():  # a savepoint of its own: this runs inside the platform's transaction
+        badge_ids = issuance.request_revocation(badge_ids)
     schedule_revocation(badge_ids)
     return badge_ids
 
