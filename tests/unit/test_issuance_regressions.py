@@ -255,6 +255,42 @@ def test_certificate_granted_again_after_revocation_issues_a_new_badge(on_fake, 
         (1, "revoked"), (2, "pending")]
 
 
+def test_certificate_granted_again_while_the_revocation_is_on_its_way(on_fake, mapping, learner, course_key,
+                                                                      django_capture_on_commit_callbacks):
+    mapping.revoke_on_certificate_revoked = True
+    mapping.save()
+    first = earn(learner, course_key, django_capture_on_commit_callbacks, execute=True)
+    real_revoke = CredlyClient.revoke_badge
+
+    def revoke_while_granted_again(client, badge_id, **kwargs):
+        data = real_revoke(client, badge_id, **kwargs)
+        earn(learner, course_key, django_capture_on_commit_callbacks)  # the certificate is back meanwhile
+        return data
+
+    with mock.patch.object(CredlyClient, "revoke_badge", revoke_while_granted_again):
+        with django_capture_on_commit_callbacks(execute=True):
+            send_certificate(learner, course_key, status="notpassing", signal=CERTIFICATE_REVOKED)
+    badge = IssuedBadge.objects.get()
+    assert badge.state == IssuedBadge.STATE_PENDING and badge.credly_badge_id != first.credly_badge_id
+    assert sorted(each["state"] for each in on_fake.state.all_badges()) == ["pending", "revoked"]
+
+
+def test_admin_shows_a_badges_issuances(on_fake, mapping, learner, course_key, admin_client,
+                                        django_capture_on_commit_callbacks):
+    mapping.revoke_on_certificate_revoked = True
+    mapping.save()
+    badge = earn(learner, course_key, django_capture_on_commit_callbacks, execute=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        send_certificate(learner, course_key, status="notpassing", signal=CERTIFICATE_REVOKED)
+    earn(learner, course_key, django_capture_on_commit_callbacks, execute=True)
+    page = admin_client.get(reverse("admin:openedx_credly_issuedbadge_change", args=[badge.pk]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Badge issuances" in text and "Revoked" in text and "Pending acceptance" in text
+    listing = admin_client.get(reverse("admin:openedx_credly_issuedbadge_changelist"))
+    assert listing.status_code == 200
+
+
 def test_badge_revoked_on_credly_is_not_granted_again_by_a_repeated_event(on_fake, mapping, learner, course_key,
                                                                           django_capture_on_commit_callbacks):
     badge = earn(learner, course_key, django_capture_on_commit_callbacks, execute=True)
