@@ -307,23 +307,32 @@ class _Attempt:
         now_state = type(self.issuance).objects.filter(pk=self.issuance.pk).values_list(
             "state", "credly_badge_id").first()
         if now_state and now_state[0] == IssuedBadge.STATE_REVOKED and client is not None:
+            if now_state[1] == fields["credly_badge_id"]:
+                return Delivery("revoked_meanwhile")  # the revocation found this very badge and revoked it
             # Taken back while our POST was on its way: the badge Credly just made must not stay.
             try:
                 client.revoke_badge(fields["credly_badge_id"], reason=_(
                     "The achievement that earned this badge was taken back while the badge was being issued."))
+            except CredlyValidationError as error:
+                if "already" not in (error.message or "").lower():
+                    self._revoke_failed(fields, error)
             except CredlyError as error:
-                errorlog.record(
-                    self.organization, CredlyErrorLog.KIND_REVOKE_FAILED, _("Badge revocation failed"),
-                    _("A badge of %(email)s was created on Credly (id %(id)s) after its achievement was taken "
-                      "back, and could not be revoked: %(message)s. Revoke it on Credly by hand.") % {
-                        "email": self.badge.recipient_email, "id": fields["credly_badge_id"],
-                        "message": error.message or error.__class__.__name__},
-                    badge=self.badge)
+                self._revoke_failed(fields, error)
             return Delivery("revoked_meanwhile")
         if now_state and now_state[1] and now_state[1] != fields["credly_badge_id"]:
             log.error("Credly badge %s: a second badge %s was created on Credly for the same achievement.",
                       self.badge.pk, fields["credly_badge_id"])
         return Delivery("lost_claim")
+
+    def _revoke_failed(self, fields, error):
+        """The badge a late POST made could not be revoked: an operator must do it."""
+        errorlog.record(
+            self.organization, CredlyErrorLog.KIND_REVOKE_FAILED, _("Badge revocation failed"),
+            _("A badge of %(email)s was created on Credly (id %(id)s) after its achievement was taken "
+              "back, and could not be revoked: %(message)s. Revoke it on Credly by hand.") % {
+                "email": self.badge.recipient_email, "id": fields["credly_badge_id"],
+                "message": error.message or error.__class__.__name__},
+            badge=self.badge)
 
     def unclear(self, reason):
         """No readable answer: Credly may hold the badge; the next attempt looks first."""

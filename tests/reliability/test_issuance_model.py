@@ -22,7 +22,9 @@ to quiescence:
 * nothing is left queued, and no message is left in the broker.
 
 ``CREDLY_MODEL_STEPS`` (default 1200) and ``CREDLY_MODEL_SEEDS`` (default ``1,2``) set the
-walk; a failure prints the seed and the last steps, so it can be replayed.
+walk; a failure prints the seed and the last steps, so it can be replayed. The same steps
+also run as a Hypothesis ``RuleBasedStateMachine`` (shorter runs, but a failure is shrunk
+to the shortest sequence that breaks an invariant; keep it as a regression test).
 """
 import os
 import random
@@ -31,13 +33,25 @@ from datetime import timedelta
 
 import pytest
 from django.db import transaction
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from django.utils import timezone
 from opaque_keys.edx.keys import CourseKey
 from openedx_events.learning.signals import CERTIFICATE_CHANGED, CERTIFICATE_CREATED, CERTIFICATE_REVOKED
 
 from openedx_credly import issuance, issuing, refresh, revoking, scheduling, webhooks
 from openedx_credly.credly import CredlyClient, CredlyConnectionError
-from openedx_credly.models import BadgeIssuance, BadgeTemplate, CourseBadgeTemplate, CredlyOrganization, IssuedBadge
+from openedx_credly.models import (
+    BadgeIssuance,
+    BadgeTemplate,
+    CourseBadgeTemplate,
+    CredlyErrorLog,
+    CredlyOrganization,
+    IssuedBadge,
+    LearningPathProgress,
+)
 from tests.conftest import ORG_ID, TOKEN, certificate_data, make_learner
 
 STEPS = int(os.environ.get("CREDLY_MODEL_STEPS", "1200"))
@@ -277,7 +291,10 @@ class World:  # pylint: disable=too-many-instance-attributes
             earner = f"openedx-user-{learner.pk}"
             live = [badge for badge in on_credly if badge["issuer_earner_id"] == earner
                     and badge["badge_template"]["id"] == template_id and badge["state"] in LIVE]
-            row = IssuedBadge.objects.get(user=learner, course_id=course)
+            row = IssuedBadge.objects.filter(user=learner, course_id=course).first()
+            if row is None:  # taken back before it was ever earned
+                assert not self.holds[(learner.pk, str(course))] and live == []
+                continue
             if self.holds[(learner.pk, str(course))]:
                 assert len(live) == 1, f"{learner.username} {course}: {len(live)} live badges"
                 assert row.state in LIVE and row.credly_badge_id == live[0]["id"], (row.state, row.credly_badge_id)
@@ -301,20 +318,34 @@ def model_settings(settings, use_fake_credly):  # pylint: disable=unused-argumen
     return settings
 
 
+TEMPLATE_IDS = ("0dd1ca7e-0000-4000-8000-000000000001", "0dd1ca7e-0000-4000-8000-000000000002")
+
+
+def set_up_world(fake, organization, learners):
+    """A clean slate: the fake knows the organization and two templates (refusing, allowing duplicates)."""
+    fake.state.reset()
+    for model in (BadgeIssuance, IssuedBadge, CredlyErrorLog, LearningPathProgress, CourseBadgeTemplate,
+                  BadgeTemplate):
+        model.objects.all().delete()
+    CredlyOrganization.objects.filter(pk=organization.pk).update(connection_lost_at=None, issuing_paused_until=None)
+    fake.state.add_organization(organization.name, id=ORG_ID, token=TOKEN)
+    achievements = []
+    for number, allow in enumerate((False, True)):
+        fake.state.add_template(ORG_ID, f"Template {number}", id=TEMPLATE_IDS[number], allow_duplicate_badges=allow)
+        template = BadgeTemplate.objects.create(organization=organization, template_id=TEMPLATE_IDS[number],
+                                                name=f"Template {number}", allow_duplicate_badges=allow)
+        course = CourseKey.from_string(f"course-v1:Model+M{number}+2026")
+        CourseBadgeTemplate.objects.create(course_id=course, template=template, revoke_on_certificate_revoked=True)
+        achievements += [(learner, course, TEMPLATE_IDS[number]) for learner in learners]
+    return achievements
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_issuance_holds_under_random_interleavings(seed, model_settings, use_fake_credly, organization,
                                                    django_capture_on_commit_callbacks, monkeypatch, capsys):
     fake = use_fake_credly
-    fake.state.add_organization(organization.name, id=ORG_ID, token=TOKEN)
-    achievements = []
     learners = [make_learner(username=f"walker{n}", email=f"walker{n}@example.com") for n in range(3)]
-    for number, allow in enumerate((False, True)):  # refuses duplicates, allows them
-        on_credly = fake.state.add_template(ORG_ID, f"Template {number}", allow_duplicate_badges=allow)
-        template = BadgeTemplate.objects.create(organization=organization, template_id=on_credly["id"],
-                                                name=on_credly["name"], allow_duplicate_badges=allow)
-        course = CourseKey.from_string(f"course-v1:Model+M{number}+2026")
-        CourseBadgeTemplate.objects.create(course_id=course, template=template, revoke_on_certificate_revoked=True)
-        achievements += [(learner, course, on_credly["id"]) for learner in learners]
+    achievements = set_up_world(fake, organization, learners)
 
     rng = random.Random(seed)
     world = World(fake, django_capture_on_commit_callbacks, rng, organization, achievements)
@@ -337,3 +368,62 @@ def test_issuance_holds_under_random_interleavings(seed, model_settings, use_fak
         print(f"\nissuance model, seed {seed}: {STEPS} steps, {len(fake.state.all_badges())} badges on Credly, "
               f"{stats['faults_injected']} faults, {stats['duplicates_refused']} duplicates refused; "
               f"outcomes {dict(sorted(world.counts.items()))}")
+
+
+def test_issuance_state_machine(model_settings, use_fake_credly, organization, django_capture_on_commit_callbacks,
+                                monkeypatch):
+    """The same steps as a Hypothesis state machine: a failure is shrunk to its shortest sequence."""
+    fake = use_fake_credly
+    learners = [make_learner(username=f"machine{n}", email=f"machine{n}@example.com") for n in range(2)]
+
+    class IssuanceMachine(RuleBasedStateMachine):
+        """Every step of the walk is a rule; Hypothesis' Random drives its choices inside the step."""
+
+        def __init__(self):
+            super().__init__()
+            self.world = World(fake, django_capture_on_commit_callbacks, random.Random(0), organization,
+                               set_up_world(fake, organization, learners))
+            monkeypatch.setattr(scheduling, "enqueue", self.world.enqueue)
+
+        def step(self, name, rnd):
+            self.world.rng = rnd
+            self.world.trace.append(getattr(self.world, name)())
+
+        @rule(rnd=strategies.randoms(use_true_random=False))
+        def earn(self, rnd):
+            self.step("earn", rnd)
+
+        @rule(rnd=strategies.randoms(use_true_random=False))
+        def revoke_certificate(self, rnd):
+            self.step("revoke_certificate", rnd)
+
+        @rule(rnd=strategies.randoms(use_true_random=False))
+        def work(self, rnd):
+            self.step("work", rnd)
+
+        @rule(rnd=strategies.randoms(use_true_random=False))
+        def fault(self, rnd):
+            self.step("fault", rnd)
+
+        @rule(rnd=strategies.randoms(use_true_random=False))
+        def concurrent(self, rnd):
+            self.step("concurrent", rnd)
+
+        @rule(rnd=strategies.randoms(use_true_random=False),
+              name=strategies.sampled_from(["reconnect", "webhook", "expire_leases", "admin_retry", "sweep",
+                                            "time_passes", "refresh_pending", "restore_credentials"]))
+        def other(self, rnd, name):
+            self.step(name, rnd)
+
+        @invariant()
+        def always(self):
+            self.world.check_always()
+
+        def teardown(self):
+            self.world.settle()
+            self.world.check_settled()
+
+    run_state_machine_as_test(IssuanceMachine, settings=hypothesis_settings(
+        max_examples=int(os.environ.get("CREDLY_MODEL_EXAMPLES", "12")), stateful_step_count=30, deadline=None,
+        suppress_health_check=list(HealthCheck), database=None,
+    ))
