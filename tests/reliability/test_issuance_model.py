@@ -77,11 +77,13 @@ class World:  # pylint: disable=too-many-instance-attributes
     # ------------------------------------------------------------ the broker
 
     def enqueue(self, task_name, ids):
+        """``scheduling.enqueue``, into the simulated broker."""
         for each in ids:
             self.broker.append((task_name, each, 0))
         return len(list(ids))
 
     def run_message(self, message):
+        """A worker runs one message as the task would, retries going back into the broker."""
         task_name, badge_id, retries = message
         with self.capture(execute=True):
             if task_name == scheduling.ISSUE_BADGE:

@@ -365,7 +365,7 @@ def test_long_waits_are_left_to_the_sweeper_not_the_broker(monkeypatch):
         assert tasks.issue_badge.run(1) == "retry"
     finally:
         tasks.issue_badge.pop_request()
-    assert retries == []  # an hour in Redis would outlive its visibility timeout: the sweeper sends it
+    assert not retries  # an hour in Redis would outlive its visibility timeout: the sweeper sends it
 
 
 def test_periodic_tasks_go_to_the_credly_queue():
@@ -374,7 +374,7 @@ def test_periodic_tasks_go_to_the_credly_queue():
 
     host = Settings()
     common.plugin_settings(host)
-    for entry in host.CELERY_BEAT_SCHEDULE.values():
+    for entry in getattr(host, "CELERY_BEAT_SCHEDULE").values():
         assert entry["options"]["queue"] == "credly"
 
 
