@@ -16,6 +16,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("DEVHOST_SQLITE_TEST_PATH") or None}  # noqa: F405
 
 CELERY_TASK_ALWAYS_EAGER = True
-CELERY_TASK_EAGER_PROPAGATES = False
+# Tasks run eagerly and their exceptions reach the test: a task that fails fails its test.
+CELERY_TASK_EAGER_PROPAGATES = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CREDLY_ENCRYPTION_KEYS = []

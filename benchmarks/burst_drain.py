@@ -176,13 +176,13 @@ def drain(ids, workers_app, timeout):
     """Enqueue ``ids`` and wait until none is queued; returns (seconds, sent, counts by state)."""
     from django.db.models import Max
 
-    from openedx_credly import tasks
+    from openedx_credly import scheduling, tasks
     from openedx_credly.models import IssuedBadge
 
     del workers_app
     started_wall = time.time()
     started = time.perf_counter()
-    tasks.enqueue(ids)
+    scheduling.enqueue(scheduling.ISSUE_BADGE, ids)
     log(f"enqueued {len(ids)} in {time.perf_counter() - started:.1f} s")
     badges = IssuedBadge.objects.filter(id__in=ids) if len(ids) < 900 else IssuedBadge.objects.filter(
         id__gte=min(ids), id__lte=max(ids))

@@ -20,8 +20,9 @@ Contract choices where the document leaves room:
   Revoked and deleted badges do not count; pending, accepted and rejected ones do.
 * A valid credential used on another organization: 403; unknown organization: 404
   (checked after the credential, so a bad credential is always 401).
-* ``issued_at`` must be exactly ``"%Y-%m-%d %H:%M:%S %z"`` with a ``+hhmm`` offset,
-  and is echoed back unchanged. Other timestamps are ISO 8601 (UTC, milliseconds).
+* ``issued_at`` must be exactly ``"%Y-%m-%d %H:%M:%S %z"`` with a ``+hhmm`` offset, and
+  is answered, like every timestamp, in ISO 8601 UTC with milliseconds
+  (``2026-11-25T10:00:00.000Z``), as Credly answers: never echoed as sent.
 * ``accept_badge_url`` is null once the badge is no longer pending.
 * Unknown ``filter`` keys answer 422 instead of being ignored. Default order: issue order.
 * Revoking an already revoked badge: 422 "Badge has already been revoked".
@@ -34,7 +35,11 @@ Contract choices where the document leaves room:
   unless ``probability`` is given, then it stays until cleared):
   ``{"status": 500}``, ``{"status": 429, "retry_after": 2}``, ``{"status": 401}``,
   ``{"timeout": s}`` (sleeps, then 504 without touching state),
-  ``{"after_commit_timeout": s}`` (does the work, then sleeps before answering).
+  ``{"after_commit_timeout": s}`` (does the work, then sleeps before answering),
+  ``{"after_commit_drop": true}`` (does the work, then drops the connection unanswered),
+  ``{"after_commit_without_id": true}`` (does the work, answers 201 without ``data.id``),
+  ``{"redirect_to": url}`` (answers 302, or ``status``, to ``url`` with a badge-shaped body;
+  Credly itself never redirects, this stands for a proxy or an attacker in between).
 * Rate limit: a per-organization token bucket of ``per_second`` tokens; 429 with
   ``Retry-After: 1`` when empty.
 """

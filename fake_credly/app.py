@@ -71,6 +71,10 @@ CONTROL_RULES = [
 SECRET_FIELDS = frozenset({"client_secret", "token"})
 
 
+class DropConnection(Exception):
+    """Raised to close the client's connection without any answer (see ``server.py``)."""
+
+
 def _json(payload, status: int = 200, headers: dict | None = None) -> Response:
     return Response(json.dumps(payload), status=status, headers=headers, mimetype="application/json")
 
@@ -110,7 +114,17 @@ class FakeCredlyApp:
             started = time.monotonic()
             route, args = self._match(request, path)
             if path.startswith("/v1/") or path == "/oauth/token":
-                response = self._api(request, path, route, args)
+                try:
+                    response = self._api(request, path, route, args)
+                except DropConnection:
+                    self.state.record_request(f"{request.method} {route}", 0, None)
+                    connection = environ.get("werkzeug.socket")
+                    if connection is not None:
+                        try:
+                            connection.shutdown(2)  # socket.SHUT_RDWR: the client reads end of stream
+                        except OSError:
+                            pass
+                    return Response(status=204)(environ, start_response)
             else:
                 response = self._web(request, route, args)
             self.state.record_request(f"{request.method} {route}", response.status_code,
@@ -133,7 +147,12 @@ class FakeCredlyApp:
         if not state.take_rate_limit_slot(parts[3] if len(parts) > 3 else "other"):
             return api_error(429, "Rate limit exceeded", {"Retry-After": "1"})
         fault = state.take_fault(request.method, path)
-        if fault and fault.after_commit_timeout is None:
+        after_commit = fault is not None and (
+            fault.after_commit_timeout is not None or fault.after_commit_drop or fault.after_commit_without_id)
+        if fault and fault.redirect_to:
+            return _json({"data": {"id": "not-a-credly-badge", "state": "accepted"}}, fault.status,
+                         {"Location": fault.redirect_to})
+        if fault and not after_commit:
             if fault.timeout:
                 state.sleep(fault.timeout)
             headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else None
@@ -146,7 +165,13 @@ class FakeCredlyApp:
                 response = getattr(self, f"api_{route}")(request, **args)
             except FakeCredlyError as exc:
                 response = api_error(exc.status, exc.message)
-        if fault:  # after_commit_timeout: the work is done, the client just never hears about it
+        if fault and fault.after_commit_drop:  # the work is done, the connection dies before the answer
+            raise DropConnection()
+        if fault and fault.after_commit_without_id and response.status_code == 201:
+            envelope = json.loads(response.get_data())
+            envelope["data"] = state.drop_id(envelope["data"])
+            response = _json(envelope, 201)
+        if fault and fault.after_commit_timeout is not None:  # the client just never hears about it
             state.sleep(fault.after_commit_timeout)
         return response
 

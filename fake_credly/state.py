@@ -84,6 +84,12 @@ class Fault:
     retry_after: int | None = None
     timeout: float | None = None
     after_commit_timeout: float | None = None
+    # Do the work, then close the connection without answering (the client sees a dropped connection).
+    after_commit_drop: bool = False
+    # Do the work, then answer 201 with the badge's id left out.
+    after_commit_without_id: bool = False
+    # Answer a redirect (``status`` 302 unless given) to this URL, doing nothing.
+    redirect_to: str | None = None
     path_contains: str | None = None
     method: str | None = None
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
@@ -94,8 +100,12 @@ class Fault:
         if unknown:
             raise FakeCredlyError(400, f"Unknown fault keys: {sorted(unknown)}")
         fault = cls(**spec)
-        if fault.status is None and fault.timeout is None and fault.after_commit_timeout is None:
-            raise FakeCredlyError(400, "A fault needs 'status', 'timeout' or 'after_commit_timeout'")
+        if (fault.status is None and fault.timeout is None and fault.after_commit_timeout is None
+                and not fault.after_commit_drop and not fault.after_commit_without_id and not fault.redirect_to):
+            raise FakeCredlyError(400, "A fault needs 'status', 'timeout', 'after_commit_timeout', "
+                                       "'after_commit_drop', 'after_commit_without_id' or 'redirect_to'")
+        if fault.redirect_to and fault.status is None:
+            fault.status = 302
         if fault.timeout is not None and fault.status is None:
             fault.status = 504  # what a gateway says once it gave up waiting
         if fault.count is None and fault.probability is None:
@@ -115,7 +125,11 @@ def parse_datetime(value: str) -> dt.datetime:
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
-    return moment.isoformat(timespec="milliseconds") if moment else None
+    """Credly's timestamps: ISO 8601 in UTC with milliseconds, e.g. ``2026-11-25T10:00:00.000Z``."""
+    if not moment:
+        return None
+    moment = moment.astimezone(dt.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def _slug(text: str) -> str:
@@ -516,6 +530,10 @@ class FakeCredlyState:
                 raise FakeCredlyError(404, TEMPLATE_NOT_FOUND_MESSAGE)
             return template["name"]
 
+    def drop_id(self, data: dict) -> dict:
+        """A badge answer with its id left out (the ``after_commit_without_id`` fault)."""
+        return {key: value for key, value in data.items() if key != "id"}
+
     def get_event(self, org_id: str, event_id: str) -> dict:
         with self._lock:
             event = self._events.get(event_id)
@@ -754,7 +772,8 @@ class FakeCredlyState:
         names = [badge["issued_to_first_name"], badge["issued_to_middle_name"], badge["issued_to_last_name"]]
         badge_id, pending = badge["id"], badge["state"] == "pending"
         return {
-            "id": badge_id, "state": badge["state"], "issued_at": badge["issued_at"],
+            # Answered in Credly's ISO 8601 whatever format the request used: compare instants, not strings.
+            "id": badge_id, "state": badge["state"], "issued_at": _iso(badge["issued_at_dt"]),
             "issued_at_date": badge["issued_at_dt"].date().isoformat(),
             "issued_to": " ".join(n for n in names if n),
             "issued_to_first_name": badge["issued_to_first_name"],

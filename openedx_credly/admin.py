@@ -20,9 +20,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from openedx_credly import award_rules, backfill, health, milestones, sync, tasks
+from openedx_credly import award_rules, health, issuance, milestones, scheduling, sync
 from openedx_credly.forms import CourseBadgeTemplateForm, CredlyOrganizationForm
 from openedx_credly.models import (
+    BadgeIssuance,
     BadgeTemplate,
     CourseBadgeTemplate,
     CredlyErrorLog,
@@ -62,6 +63,31 @@ def _breakable_key(key):
     """A course key that may wrap after its ``:`` and ``+`` (it has no spaces), so list columns stay narrow."""
     parts = re.split(r"(?<=[:+])", str(key))
     return format_html_join(mark_safe("<wbr>"), "{}", ((part,) for part in parts))
+
+
+def _enqueue_after_commit(request, model_admin, badge_ids):
+    """After the commit, enqueue the sending of ``badge_ids``; a broker outage is told, never a 500."""
+    def send():
+        if scheduling.enqueue(scheduling.ISSUE_BADGE, badge_ids) < len(badge_ids):
+            model_admin.message_user(request, _(
+                "The task queue could not be reached: the badges stay queued and the periodic sweeper sends "
+                "them once it is back."), messages.WARNING)
+
+    transaction.on_commit(send)
+
+
+class BadgeIssuanceInline(admin.TabularInline):
+    """The attempts to hold a Credly badge for one achievement, oldest first."""
+
+    model = BadgeIssuance
+    extra = 0
+    can_delete = False
+    fields = ("number", "state", "credly_badge_id", "attempts", "outcome_unclear", "last_error", "last_attempt_at",
+              "next_attempt_at", "revoked_because", "created")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 def _thumbnail(url, alt):
@@ -135,7 +161,15 @@ class CredlyOrganizationAdmin(admin.ModelAdmin):
         organization_pk = obj.pk
         # Templates arrive right after connecting, and badges that waited for a reconnect leave.
         transaction.on_commit(lambda: sync.sync_templates(CredlyOrganization.objects.get(pk=organization_pk)))
-        transaction.on_commit(lambda: tasks.resume_organization(organization_pk))
+
+        def resume():
+            waiting = issuance.waiting_badge_ids(organization_pk)
+            if scheduling.enqueue(scheduling.ISSUE_BADGE, waiting) < len(waiting):
+                messages.warning(request, _(
+                    "The task queue could not be reached: the badges that waited stay queued and the periodic "
+                    "sweeper sends them once it is back."))
+
+        transaction.on_commit(resume)
         messages.info(request, _("Connected to Credly. Badge templates are being synced."))
 
     @admin.action(description=_("Sync badge templates from Credly"))
@@ -250,24 +284,23 @@ class CourseBadgeTemplateAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Award this badge to learners who already earned the course"))
     def backfill_action(self, request, queryset):
-        """Backfill each selected mapping, through the normal queue, once per learner."""
+        """Enqueue a backfill of each selected mapping: a whole course is too much for one web request."""
         for mapping in queryset.select_related("template__organization"):
             if not (mapping.is_active and mapping.template.is_usable):
                 self.message_user(request, _(
                     "%(mapping)s: nothing awarded, the mapping is inactive or its template cannot issue now."
                 ) % {"mapping": mapping}, messages.WARNING)
                 continue
-            result = backfill.backfill(mapping.course_id, mappings=[mapping])
-            text = _(
-                "%(mapping)s: %(learners)s learner(s) had earned the course; %(queued)s badge(s) queued, "
-                "%(already)s already had one, %(skipped)s skipped."
-            ) % {"mapping": mapping, "learners": result.learners, "queued": result.queued,
-                 "already": result.already_had, "skipped": result.skipped_total}
-            reasons = "; ".join(
-                f"{count} {backfill.SKIP_REASONS.get(reason, reason)}"
-                for reason, count in sorted(result.skipped.items())
-            )
-            self.message_user(request, f"{text} {reasons}".strip())
+            if scheduling.enqueue(scheduling.BACKFILL_MAPPING, [mapping.pk]):
+                self.message_user(request, _(
+                    "%(mapping)s: the backfill runs in the background; its badges appear in the issued badges "
+                    "list as they are queued, and the worker's log gives the summary."
+                ) % {"mapping": mapping})
+            else:
+                self.message_user(request, _(
+                    "%(mapping)s: the task queue could not be reached, nothing was started. Try again later, "
+                    "or run manage.py credly_backfill."
+                ) % {"mapping": mapping}, messages.ERROR)
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -283,7 +316,8 @@ class IssuedBadgeAdmin(admin.ModelAdmin):
     list_display = ("learner", "template", "earned_for", "state", "earned_on")
     list_filter = ("state", "template__organization", "template")
     search_fields = ("user__username", "recipient_email", "credly_badge_id", "course_id")
-    list_select_related = ("user", "template", "learning_path")
+    list_select_related = ("user", "template", "learning_path", "current_issuance")
+    inlines = [BadgeIssuanceInline]
     date_hierarchy = "earned_at"
     actions = ["retry_action"]
     readonly_fields = [field.name for field in IssuedBadge._meta.fields if field.editable]
@@ -309,18 +343,30 @@ class IssuedBadgeAdmin(admin.ModelAdmin):
     def earned_on(self, obj):
         return date_format(timezone.localtime(obj.earned_at), "SHORT_DATE_FORMAT") if obj.earned_at else "—"
 
+    @admin.display(description=_("attempts"))
+    def attempts(self, obj):
+        return obj.current_issuance.attempts if obj.current_issuance_id else 0
+
     @admin.action(description=_("Retry sending the selected failed or queued badges"))
     def retry_action(self, request, queryset):
-        retryable = queryset.filter(state__in=(IssuedBadge.STATE_FAILED, IssuedBadge.STATE_QUEUED))
-        badge_ids = list(retryable.values_list("id", flat=True))
-        IssuedBadge.objects.filter(pk__in=badge_ids).update(
-            state=IssuedBadge.STATE_QUEUED, attempts=0, next_attempt_at=None, claimed_until=None,
-            last_error="", modified=timezone.now(),
-        )
-        transaction.on_commit(lambda: tasks.enqueue(badge_ids))
+        """
+        Give the selected badges another round of attempts, through the issuance state machine.
+
+        Attempts and the "outcome unclear" flag are kept (an earlier attempt may have reached
+        Credly, and the next one looks first); a badge a worker is sending right now is left to it.
+        """
+        badge_ids = list(queryset.filter(
+            state__in=(IssuedBadge.STATE_FAILED, IssuedBadge.STATE_QUEUED)).values_list("id", flat=True))
+        retried, busy = issuance.retry(badge_ids)
+        _enqueue_after_commit(request, self, retried)
         self.message_user(request, ngettext(
-            "%(count)s badge will be sent again.", "%(count)s badges will be sent again.", len(badge_ids),
-        ) % {"count": len(badge_ids)})
+            "%(count)s badge will be sent again.", "%(count)s badges will be sent again.", len(retried),
+        ) % {"count": len(retried)})
+        if busy:
+            self.message_user(request, ngettext(
+                "%(count)s badge is being sent by a worker right now and was left to it.",
+                "%(count)s badges are being sent by a worker right now and were left to them.", len(busy),
+            ) % {"count": len(busy)}, messages.WARNING)
 
 
 @admin.register(CredlyErrorLog)

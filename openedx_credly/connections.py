@@ -9,7 +9,12 @@ import hashlib
 from django.conf import settings
 from django.core.cache import cache
 
-from openedx_credly.credly import CredlyClient, OAuthClientCredentials, TokenAuth
+from openedx_credly.credly import CredlyClient, CredlyCredentialError, OAuthClientCredentials, TokenAuth
+from openedx_credly.crypto import is_unreadable
+
+
+class UnreadableCredentialsError(CredlyCredentialError):
+    """The organization's stored credentials cannot be decrypted: an operator must act, like a 401."""
 
 
 def api_base_url(use_sandbox):
@@ -29,6 +34,10 @@ def oauth_token_url(use_sandbox):
 
 def _auth(organization):
     """The organization's Credly authentication: its OAuth client when it has one, else its token."""
+    if is_unreadable(organization.api_token) or is_unreadable(organization.client_secret):
+        raise UnreadableCredentialsError(
+            "The stored credentials cannot be decrypted with CREDLY_ENCRYPTION_KEYS: restore the old key or reconnect."
+        )
     if organization.client_id and organization.client_secret:
         # The cache key changes with the client, so a new secret never reuses an old token.
         fingerprint = hashlib.sha256(
@@ -50,7 +59,8 @@ def client_for(organization):
     A client for ``organization``.
 
     ``organization`` may be an unsaved ``CredlyOrganization`` (the admin checks a
-    credential before saving it) or anything with the same attributes.
+    credential before saving it) or anything with the same attributes. Raises
+    ``UnreadableCredentialsError`` when its stored credentials cannot be decrypted.
     """
     return CredlyClient(
         api_base_url=api_base_url(organization.use_sandbox),

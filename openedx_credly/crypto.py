@@ -51,23 +51,36 @@ def encrypt(plaintext):
     return PREFIX + get_cipher().encrypt(plaintext.encode("utf-8")).decode("ascii")
 
 
-def decrypt(stored):
-    """
-    Read a stored secret back.
+class SecretUnreadableError(ValueError):
+    """A stored secret that no key of CREDLY_ENCRYPTION_KEYS (nor SECRET_KEY) can decrypt."""
 
-    A value no key in force can read (the key was removed) reads as empty: the
-    organization then fails to authenticate and the operator is asked to reconnect,
-    rather than the whole admin page failing.
+
+class UnreadableSecret(str):
     """
+    What a model field holds for a secret it could not decrypt: empty, and recognisable.
+
+    Loading the row still works (the admin can show the organization and let an operator
+    reconnect it); using or saving the value raises ``SecretUnreadableError``.
+    """
+
+
+def is_unreadable(value):
+    """Whether ``value`` is a stored secret that could not be decrypted."""
+    return isinstance(value, UnreadableSecret)
+
+
+def decrypt(stored):
+    """Read a stored secret back; raises ``SecretUnreadableError`` when no key in force can."""
     if not stored:
         return ""
     if not stored.startswith(PREFIX):
         return stored
     try:
         return get_cipher().decrypt(stored[len(PREFIX):].encode("ascii")).decode("utf-8")
-    except InvalidToken:
-        log.error("A stored Credly secret cannot be decrypted with the configured CREDLY_ENCRYPTION_KEYS.")
-        return ""
+    except InvalidToken as error:
+        raise SecretUnreadableError(
+            "A stored Credly secret cannot be decrypted with CREDLY_ENCRYPTION_KEYS: restore the old key or reconnect."
+        ) from error
 
 
 class EncryptedTextField(models.TextField):
@@ -80,7 +93,11 @@ class EncryptedTextField(models.TextField):
     """
 
     def from_db_value(self, value, expression, connection):  # pylint: disable=unused-argument
-        return decrypt(value)
+        try:
+            return decrypt(value)
+        except SecretUnreadableError:
+            log.error("A stored Credly secret cannot be decrypted with the configured CREDLY_ENCRYPTION_KEYS.")
+            return UnreadableSecret("")
 
     def to_python(self, value):
         value = super().to_python(value)
@@ -92,6 +109,9 @@ class EncryptedTextField(models.TextField):
         return encrypt(self.value_from_object(obj) or "")
 
     def get_prep_value(self, value):
+        if is_unreadable(value):
+            # Writing it back would replace the stored secret with nothing.
+            raise SecretUnreadableError("Refusing to overwrite a stored Credly secret that cannot be decrypted.")
         value = super().get_prep_value(value)
         if value is None:
             return value

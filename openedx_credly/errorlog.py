@@ -7,6 +7,7 @@ callers pass Credly's own message (which never echoes credentials) or our words.
 import logging
 from datetime import timezone as dt_timezone
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from openedx_credly.models import CredlyErrorLog
@@ -17,9 +18,10 @@ log = logging.getLogger(__name__)
 def record(organization, kind, error, details="", badge=None):
     """Add an entry to ``organization``'s error log."""
     log.warning("Credly organization %s: %s. %s", organization.organization_id, error, details)
-    return CredlyErrorLog.objects.create(
-        organization=organization, kind=kind, error=str(error)[:255], details=str(details), badge=badge,
-    )
+    with transaction.atomic():  # a savepoint of its own: this may run inside the platform's transaction
+        return CredlyErrorLog.objects.create(
+            organization=organization, kind=kind, error=str(error)[:255], details=str(details), badge=badge,
+        )
 
 
 def connection_expired(organization, waiting):
@@ -31,6 +33,19 @@ def connection_expired(organization, waiting):
         _(
             "Credly no longer accepts the credentials of %(name)s: they expired or were revoked. "
             "Reconnect the organization in the admin to resume issuing; %(waiting)s badge(s) are waiting."
+        ) % {"name": organization.name, "waiting": waiting},
+    )
+
+
+def credentials_unreadable(organization, waiting):
+    """The stored credentials cannot be decrypted (the key was removed or changed)."""
+    return record(
+        organization,
+        CredlyErrorLog.KIND_CONNECTION_EXPIRED,
+        _("Credentials cannot be decrypted"),
+        _(
+            "The stored credentials of %(name)s cannot be decrypted with CREDLY_ENCRYPTION_KEYS: restore the old "
+            "key or reconnect the organization in the admin. Issuing is paused; %(waiting)s badge(s) are waiting."
         ) % {"name": organization.name, "waiting": waiting},
     )
 

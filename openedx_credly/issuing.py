@@ -1,33 +1,28 @@
 """
-Sending one queued badge to Credly, exactly once.
+Sending one queued badge to Credly, and the mapping between our rows and Credly's fields.
 
-``deliver(badge_id)`` is what the Celery task runs. Exactly-once rests on three things:
-
-1. the row is *claimed* by a conditional update before any HTTP call, so two workers
-   (a redelivered message, the queue sweeper, a manual retry) never send it together;
-   a claim is a lease that runs out, so a worker killed mid-call does not hold the row
-   forever;
-2. Credly refuses a second badge of the same template for the same earner, and that
-   refusal is read as "already issued": the existing badge is looked up and recorded;
-3. for templates that allow duplicates, a retry after an unclear failure (timeout,
-   5xx) first looks on Credly for the badge the failed attempt may have created.
+``deliver(badge_id)`` is what the Celery task runs: it claims the badge's current
+issuance, looks on Credly first when an earlier attempt's outcome is unclear, POSTs,
+and records the answer, each step a transition of ``openedx_credly.issuance``.
+``build_payload`` (what we send) and ``credly_fields`` (what we keep of Credly's
+answer) are the one place where our fields meet Credly's.
 """
 import logging
 import random
-import uuid
+import re
 from dataclasses import dataclass
-from datetime import timedelta, timezone as dt_timezone
+from datetime import timedelta
+from datetime import timezone as dt_timezone
 
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from openedx_credly import errorlog, safe_urls
-from openedx_credly.awarding import split_name
-from openedx_credly.connections import client_for
+from openedx_credly import errorlog, issuance, safe_urls
+from openedx_credly.connections import UnreadableCredentialsError, client_for
 from openedx_credly.credly import (
     CredlyAuthenticationError,
     CredlyCredentialError,
@@ -35,7 +30,6 @@ from openedx_credly.credly import (
     CredlyError,
     CredlyNotFoundError,
     CredlyRateLimitError,
-    CredlyTransientError,
     CredlyValidationError,
 )
 from openedx_credly.models import CredlyErrorLog, CredlyOrganization, IssuedBadge
@@ -45,6 +39,8 @@ log = logging.getLogger(__name__)
 
 ISSUED_AT_FORMAT = "%Y-%m-%d %H:%M:%S %z"
 CREDLY_LOCALES = {"en", "fr", "de", "ko", "ja", "zh-CN", "pt", "es-ES", "es-US", "fr-CA", "pt-BR"}
+# What a Credly badge id looks like (a UUID on Credly); anything else is not an id we can keep.
+BADGE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 
 @dataclass(frozen=True)
@@ -55,40 +51,30 @@ class Delivery:
     retry_in: float = None
 
 
-def claim_lease():
-    """How long a claim holds: well past the longest HTTP exchange of one attempt."""
-    return timedelta(seconds=max(60, 4 * float(settings.CREDLY_REQUEST_TIMEOUT)))
-
-
-def claim(badge_id, now):
-    """
-    Take the row for this worker, counting the attempt; returns the claim token, or None
-    if it is not ours to send. An attempt that ends without asking Credly gives the
-    count back when it releases the row.
-    """
-    token = uuid.uuid4().hex
-    claimed = IssuedBadge.objects.filter(
-        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now), pk=badge_id, state=IssuedBadge.STATE_QUEUED,
-    ).update(claimed_until=now + claim_lease(), claim_token=token, last_attempt_at=now, modified=now,
-             attempts=F("attempts") + 1)
-    return token if claimed else None
-
-
-def _owned(badge_id, token):
-    return IssuedBadge.objects.filter(pk=badge_id, claim_token=token)
-
-
-def _release(badge_id, token, **fields):
-    """Give the row up, still queued, recording what happened."""
-    return _owned(badge_id, token).update(claimed_until=None, claim_token="", modified=timezone.now(), **fields)
-
-
 def _locale():
     language = (settings.LANGUAGE_CODE or "en").replace("_", "-")
     if language in CREDLY_LOCALES:
         return language
     base = language.split("-")[0]
     return base if base in CREDLY_LOCALES else None
+
+
+# ---------------------------------------------------------------- our fields and Credly's
+
+
+def split_name(full_name, username):
+    """
+    First and last name for Credly, which refuses empty ones.
+
+    "Ada King Lovelace" gives ("Ada", "King Lovelace"); a one-word name is kept as the
+    first name with the username as last name; no name at all uses the username twice.
+    """
+    parts = (full_name or "").split()
+    if len(parts) >= 2:
+        return parts[0], " ".join(parts[1:])
+    if len(parts) == 1:
+        return parts[0], username or parts[0]
+    return username, username
 
 
 def issuer_earner_id(user_id):
@@ -99,6 +85,31 @@ def issuer_earner_id(user_id):
 def format_issued_at(moment):
     """Credly's ``issued_at`` format, in UTC."""
     return moment.astimezone(dt_timezone.utc).strftime(ISSUED_AT_FORMAT)
+
+
+def parse_credly_time(value):
+    """
+    An instant from Credly: ISO 8601 as Credly answers (``2026-11-25T10:00:00.000Z``) or the
+    format we send (``2026-11-25 10:00:00 +0000``); None when unreadable.
+    """
+    if not value:
+        return None
+    text = str(value).strip().replace(" +", "+").replace(" -", "-").replace(" ", "T", 1)
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = parse_datetime(text)
+    except ValueError:
+        return None
+    if parsed is not None and parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt_timezone.utc)
+    return parsed
+
+
+def valid_badge_id(value):
+    """The Credly badge id in ``value`` when it is one, else ``""``."""
+    text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    return text if BADGE_ID_RE.match(text) else ""
 
 
 def build_payload(badge):
@@ -135,7 +146,7 @@ def credly_fields(data):
     """The ``IssuedBadge`` fields that an issued-badge object from Credly sets."""
     state = data.get("state")
     fields = {
-        "credly_badge_id": str(data.get("id") or ""),
+        "credly_badge_id": valid_badge_id(data.get("id")),
         "accept_url": data.get("accept_badge_url") or "",
         "badge_url": data.get("badge_url") or "",
         "image_url": data.get("image_url") or (data.get("image") or {}).get("url") or "",
@@ -145,33 +156,43 @@ def credly_fields(data):
         fields["state"] = state
     for field, key in (("issued_at", "issued_at"), ("state_updated_at", "state_updated_at"),
                        ("expires_at", "expires_at")):
-        value = data.get(key)
-        if value:
-            parsed = parse_datetime(str(value).replace(" +", "+").replace(" -", "-").replace(" ", "T", 1))
-            if parsed:
-                fields[field] = parsed
+        parsed = parse_credly_time(data.get(key))
+        if parsed:
+            fields[field] = parsed
     return fields
 
 
 def find_existing(client, badge):
-    """The badge Credly already holds for this achievement, or None."""
+    """
+    The badge Credly already holds for this achievement, or None.
+
+    Matched on our ``issuer_earner_id`` and the template first; for a template that allows
+    duplicates, also on ``issued_at`` compared as an instant (Credly answers ISO 8601, we
+    send another format). Revoked badges, and badges another of our rows holds, never match.
+    """
     earner_id = issuer_earner_id(badge.user_id)
-    candidates = client.iter_badges(filters={
+    earned = badge.earned_at.replace(microsecond=0)
+    client.max_pages = issuance.LOOKUP_MAX_PAGES
+    taken = set(
+        IssuedBadge.objects.filter(template__organization_id=badge.template.organization_id)
+        .exclude(pk=badge.pk).exclude(credly_badge_id="")
+        .filter(template=badge.template, user_id=badge.user_id).values_list("credly_badge_id", flat=True)
+    )
+    fallback = None
+    for data in client.iter_badges(filters={
         "recipient_email": badge.recipient_email,
         "badge_template_id": badge.template.template_id,
-    })
-    fallback = None
-    for data in candidates:
-        if data.get("state") == IssuedBadge.STATE_REVOKED:
+    }):
+        badge_id = valid_badge_id(data.get("id"))
+        if not badge_id or badge_id in taken or data.get("state") == IssuedBadge.STATE_REVOKED:
             continue
+        same_earner = data.get("issuer_earner_id") == earner_id
         if badge.template.allow_duplicate_badges:
             # Several badges of this template may exist: only the one of this achievement counts.
-            if data.get("issuer_earner_id") == earner_id and str(data.get("issued_at", "")).startswith(
-                format_issued_at(badge.earned_at)[:19]
-            ):
+            if same_earner and parse_credly_time(data.get("issued_at")) == earned:
                 return data
             continue
-        if data.get("issuer_earner_id") == earner_id:
+        if same_earner:
             return data
         fallback = fallback or data
     return fallback
@@ -183,12 +204,19 @@ def _waiting_count(organization):
 
 def _connection_lost(organization, error):
     """Stop the organization's issuing until an operator reconnects; log it once."""
-    reason = "forbidden" if not isinstance(error, CredlyAuthenticationError) else "unauthorized"
+    if isinstance(error, UnreadableCredentialsError):
+        reason = "undecryptable"
+    elif isinstance(error, CredlyAuthenticationError):
+        reason = "unauthorized"
+    else:
+        reason = "forbidden"
     first = CredlyOrganization.objects.filter(pk=organization.pk, connection_lost_at__isnull=True).update(
         connection_lost_at=timezone.now(), connection_lost_reason=reason,
     )
     if first:
-        if isinstance(error, CredlyAuthenticationError):
+        if reason == "undecryptable":
+            errorlog.credentials_unreadable(organization, _waiting_count(organization))
+        elif reason == "unauthorized":
             errorlog.connection_expired(organization, _waiting_count(organization))
         else:
             errorlog.permission_denied(organization, _waiting_count(organization))
@@ -234,28 +262,6 @@ def retry_delay(attempts):
     ) + 1
 
 
-def _fail(badge, token, reason):
-    _release(badge.pk, token, state=IssuedBadge.STATE_FAILED, last_error=reason[:2000], next_attempt_at=None)
-    badge.state = IssuedBadge.STATE_FAILED
-    errorlog.issuance_failed(badge, reason)
-    return Delivery("failed")
-
-
-def _record_issued(badge, token, data):
-    updated = _owned(badge.pk, token).update(
-        claimed_until=None, claim_token="", last_error="", next_attempt_at=None, modified=timezone.now(),
-        **{"state": IssuedBadge.STATE_PENDING, **credly_fields(data)},
-    )
-    if updated:
-        # What the update wrote, set in memory: a refresh would drop the user and template
-        # loaded with the badge and cost three queries per badge sent.
-        for field, value in {"state": IssuedBadge.STATE_PENDING, **credly_fields(data)}.items():
-            setattr(badge, field, value)
-        badge.claimed_until, badge.claim_token, badge.last_error, badge.next_attempt_at = None, "", "", None
-        on_issued(badge)
-    return Delivery("issued" if updated else "lost_claim")
-
-
 def on_issued(badge):
     """Hook run once a badge exists on Credly (announces it to the platform)."""
     # Never raises: badge_events logs and swallows whatever goes wrong.
@@ -264,77 +270,148 @@ def on_issued(badge):
     badge_events.badge_awarded(badge)
 
 
+class _Attempt:
+    """One claimed attempt at a badge's current issuance: the rows, the client and the claim token."""
+
+    def __init__(self, badge, current, token):
+        self.badge, self.issuance, self.token = badge, current, token
+        self.organization = badge.template.organization
+        self.posted = False  # begin_post counted a POST
+
+    def release(self, outcome, retry_in=None, refused=False, **fields):
+        """Give the issuance up, still queued, to be tried again in ``retry_in`` seconds (or when enqueued)."""
+        next_attempt_at = timezone.now() + timedelta(seconds=retry_in) if retry_in is not None else None
+        issuance.release(self.issuance.pk, self.token, next_attempt_at=next_attempt_at,
+                         refused=refused and self.posted, **fields)
+        return Delivery(outcome, retry_in=retry_in)
+
+    def fail(self, reason, outcome_known=False):
+        """The issuance fails; the error log says why."""
+        if issuance.fail(self.issuance.pk, self.token, reason, outcome_known=outcome_known and self.posted):
+            self.badge.state = IssuedBadge.STATE_FAILED
+            errorlog.issuance_failed(self.badge, reason)
+            return Delivery("failed")
+        return Delivery("lost_claim")
+
+    def record(self, data, client=None):
+        """Credly answered with a badge: record it if it has a usable id; else the outcome stays unclear."""
+        fields = credly_fields(data)
+        if not fields["credly_badge_id"]:
+            return self.unclear(_("Credly answered without a usable badge id."))
+        if issuance.record_issued(self.issuance.pk, fields):
+            for field, value in fields.items():
+                setattr(self.badge, field, value)
+            self.badge.state = fields.get("state", IssuedBadge.STATE_PENDING)
+            on_issued(self.badge)
+            return Delivery("issued")
+        return self._record_refused(fields, client)
+
+    def _record_refused(self, fields, client):
+        """The issuance moved on while we were sending: it was revoked, or someone recorded the badge."""
+        now_state = type(self.issuance).objects.filter(pk=self.issuance.pk).values_list(
+            "state", "credly_badge_id").first()
+        if now_state and now_state[0] == IssuedBadge.STATE_REVOKED and client is not None:
+            if now_state[1] == fields["credly_badge_id"]:
+                return Delivery("revoked_meanwhile")  # the revocation found this very badge and revoked it
+            # Taken back while our POST was on its way: the badge Credly just made must not stay.
+            try:
+                client.revoke_badge(fields["credly_badge_id"], reason=_(
+                    "The achievement that earned this badge was taken back while the badge was being issued."))
+            except CredlyValidationError as error:
+                if "already" not in (error.message or "").lower():
+                    self._revoke_failed(fields, error)
+            except CredlyError as error:
+                self._revoke_failed(fields, error)
+            return Delivery("revoked_meanwhile")
+        if now_state and now_state[1] and now_state[1] != fields["credly_badge_id"]:
+            log.error("Credly badge %s: a second badge %s was created on Credly for the same achievement.",
+                      self.badge.pk, fields["credly_badge_id"])
+        return Delivery("lost_claim")
+
+    def _revoke_failed(self, fields, error):
+        """The badge a late POST made could not be revoked: an operator must do it."""
+        errorlog.record(
+            self.organization, CredlyErrorLog.KIND_REVOKE_FAILED, _("Badge revocation failed"),
+            _("A badge of %(email)s was created on Credly (id %(id)s) after its achievement was taken "
+              "back, and could not be revoked: %(message)s. Revoke it on Credly by hand.") % {
+                "email": self.badge.recipient_email, "id": fields["credly_badge_id"],
+                "message": error.message or error.__class__.__name__},
+            badge=self.badge)
+
+    def unclear(self, reason):
+        """No readable answer: Credly may hold the badge; the next attempt looks first."""
+        attempts = type(self.issuance).objects.filter(pk=self.issuance.pk).values_list(
+            "attempts", "attempts_allowed").first() or (0, 0)
+        allowed = attempts[1] or issuance.attempts_allowed()
+        if attempts[0] >= allowed:
+            return self.fail(_("%(reason)s Gave up after %(attempts)s attempts.") % {
+                "reason": reason, "attempts": attempts[0]})
+        delay = retry_delay(attempts[0])
+        log.info("Credly badge %s: attempt %s failed (%s); retrying in %.0f s.", self.badge.pk, attempts[0], reason,
+                 delay)
+        return self.release("retry", retry_in=delay, last_error=reason)
+
+
 def deliver(badge_id):
-    """Send one queued badge; see the module docstring for why it is sent once."""
+    """Send one queued badge: claim its current issuance, look first if unclear, POST, record the answer."""
     now = timezone.now()
-    token = claim(badge_id, now)
+    current = issuance.current(badge_id)
+    token = issuance.claim(current.pk, now) if current is not None else None
     if token is None:
         return Delivery("not_claimed")
+    current.refresh_from_db()
     badge = IssuedBadge.objects.select_related("template__organization", "user").get(pk=badge_id)
-    organization = badge.template.organization
+    attempt = _Attempt(badge, current, token)
+    organization = attempt.organization
 
     blocked = organization.issuing_blocked_reason(now)
     if blocked == "rate_limited":
-        delay = _after_pause(organization.issuing_paused_until, now)
-        _release(badge.pk, token, attempts=F("attempts") - 1, next_attempt_at=now + timedelta(seconds=delay))
-        return Delivery("paused", retry_in=delay)
+        return attempt.release("paused", retry_in=_after_pause(organization.issuing_paused_until, now))
     if blocked:
         # Waits, still queued, until the organization is reconnected or reactivated.
-        _release(badge.pk, token, attempts=F("attempts") - 1, next_attempt_at=None)
-        return Delivery("waiting_for_operator")
-
-    client = client_for(organization)
-    # The claim counted this attempt: more than one means an earlier one may have reached Credly.
-    previous_attempt_unclear = badge.attempts > 1 and badge.template.allow_duplicate_badges
+        return attempt.release("waiting_for_operator")
+    client = None
     try:
-        if previous_attempt_unclear:
+        client = client_for(organization)
+        if current.outcome_unclear:
             existing = find_existing(client, badge)
             if existing:
-                return _record_issued(badge, token, existing)
+                return attempt.record(existing, client)
+        if not issuance.begin_post(current.pk, token):
+            return Delivery("lost_claim")
+        attempt.posted = True
         data = client.issue_badge(build_payload(badge))
-        return _record_issued(badge, token, data)
+        return attempt.record(data, client)
     except CredlyDuplicateBadgeError:
-        return _record_duplicate(client, badge, token)
+        return _record_duplicate(attempt, client)
     except CredlyRateLimitError as error:
         until = _pause(organization, error.retry_after)
-        delay = _after_pause(until)
-        # A refused request created nothing: it does not count as an attempt.
-        _release(badge.pk, token, attempts=F("attempts") - 1, next_attempt_at=timezone.now() + timedelta(seconds=delay))
-        return Delivery("rate_limited", retry_in=delay)
+        # A refused request created nothing.
+        return attempt.release("rate_limited", retry_in=_after_pause(until), refused=True)
     except CredlyCredentialError as error:
         _connection_lost(organization, error)
-        _release(badge.pk, token, attempts=F("attempts") - 1, next_attempt_at=None,
-                 last_error=_("Credly refused the organization's credentials."))
-        return Delivery("waiting_for_operator")
+        if isinstance(error, UnreadableCredentialsError):  # nothing was sent
+            return attempt.release("waiting_for_operator", last_error=_("The stored credentials cannot be decrypted."))
+        return attempt.release("waiting_for_operator", refused=True,
+                               last_error=_("Credly refused the organization's credentials."))
     except CredlyNotFoundError as error:
-        return _fail(badge, token, _("Credly does not know the organization or the badge template (%(message)s).")
-                     % {"message": error.message})
+        return attempt.fail(_("Credly does not know the organization or the badge template (%(message)s).")
+                            % {"message": error.message}, outcome_known=True)
     except CredlyValidationError as error:
-        return _fail(badge, token, _("Credly refused the badge: %(message)s") % {"message": error.message})
-    except (CredlyTransientError, CredlyError) as error:
-        return _transient(badge, token, error)
+        return attempt.fail(_("Credly refused the badge: %(message)s") % {"message": error.message},
+                            outcome_known=True)
+    except CredlyError as error:
+        return attempt.unclear(_("Credly could not be reached or answered with an error (%(message)s).") % {
+            "message": getattr(error, "message", "") or error.__class__.__name__})
 
 
-def _record_duplicate(client, badge, token):
+def _record_duplicate(attempt, client):
     """Credly already holds this badge: record it, this is not a failure."""
     try:
-        existing = find_existing(client, badge)
+        existing = find_existing(client, attempt.badge)
     except CredlyError as error:
-        return _transient(badge, token, error)
+        return attempt.unclear(_("Credly could not be reached to find the badge it already holds (%(message)s).")
+                               % {"message": error.message or error.__class__.__name__})
     if existing:
-        return _record_issued(badge, token, existing)
-    return _fail(badge, token, _("Credly says the learner already has this badge, but it could not be found."))
-
-
-def _transient(badge, token, error):
-    """Credly trouble: retry with exponential backoff and jitter, up to CREDLY_MAX_ATTEMPTS."""
-    reason = _("Credly could not be reached or answered with an error (%(message)s).") % {
-        "message": getattr(error, "message", "") or error.__class__.__name__
-    }
-    if badge.attempts >= int(settings.CREDLY_MAX_ATTEMPTS):
-        return _fail(badge, token, _("%(reason)s Gave up after %(attempts)s attempts.") % {
-            "reason": reason, "attempts": badge.attempts})
-    delay = retry_delay(badge.attempts)
-    _release(badge.pk, token, last_error=reason, next_attempt_at=timezone.now() + timedelta(seconds=delay))
-    log.info("Credly badge %s: attempt %s failed (%s); retrying in %.0f s.", badge.pk, badge.attempts, reason, delay)
-    return Delivery("retry", retry_in=delay)
+        return attempt.record(existing, client)
+    return attempt.fail(_("Credly says the learner already has this badge, but it could not be found."))

@@ -2,13 +2,14 @@
 Learning paths: one badge for completing a set of courses (all of them, or at least N).
 
 Progress comes from the events the single-course flow already receives:
-``awarding.record_achievement`` hands every achievement to ``record_progress_safely``.
+``awarding.record_achievement`` hands every achievement to ``record_progress_safely``
+(this module does not import ``awarding``: the flow goes one way).
 Most courses belong to no path, so the first question, "is this course in any active
 path for this trigger?", is answered from a cached set (``course_index``) without a
 query. For a course that is in a path, the learner's progress is recorded and the
 rule of each of the course's paths evaluated; a path whose rule is met gets an
 ``IssuedBadge`` row (``course_id`` empty, ``learning_path`` set) through the same
-insert-then-``schedule_sending`` step as a course badge, so the same exactly-once task
+insert-then-schedule step as a course badge, so the same exactly-once task
 sends it.
 
 Courses completed before a path existed (or before the plugin was installed) are not
@@ -34,14 +35,9 @@ from opaque_keys import InvalidKeyError
 from opaque_keys.edx.django.models import CourseKeyField
 from opaque_keys.edx.keys import CourseKey
 
-from openedx_credly import awarding, errorlog
-from openedx_credly.models import (
-    BadgeTemplate,
-    IssuedBadge,
-    LearningPath,
-    LearningPathCourse,
-    LearningPathProgress,
-)
+from openedx_credly import errorlog, scheduling
+from openedx_credly.achievements import Achievement, learner_problem
+from openedx_credly.models import BadgeTemplate, IssuedBadge, LearningPath, LearningPathCourse, LearningPathProgress
 from openedx_credly.platform import get_platform
 from openedx_credly.safe_urls import credly_url
 
@@ -351,7 +347,7 @@ def _issue(path, earners, event_type=""):
 
     The insert is the one of course badges: ``IssuedBadge``'s unique constraint on
     (user, template, empty course) makes a second one a no-op, and the queued rows go
-    to ``awarding.schedule_sending``.
+    to the sending task after commit.
     """
     if not path.template.is_usable:
         log.info("Learning path %s: template %s cannot issue badges now.", path.pk, path.template_id)
@@ -360,10 +356,10 @@ def _issue(path, earners, event_type=""):
     names = _full_names([user for user, _when, achievement in earners if not (achievement and achievement.full_name)])
     badges = []
     for user, earned_at, achievement in earners:
-        achievement = achievement or awarding.Achievement(
+        achievement = achievement or Achievement(
             user_id=user.pk, course_key=None, trigger="", earned_at=earned_at,
         )
-        problem = awarding._learner_problem(user, achievement)  # pylint: disable=protected-access
+        problem = learner_problem(user, achievement)
         if problem:
             errorlog.learner_data_incomplete(
                 path.template.organization, _("the learning path %(name)s") % {"name": path.name},
@@ -392,10 +388,10 @@ def _issue(path, earners, event_type=""):
             course_id=NO_COURSE,
             learning_path=path,
             state=IssuedBadge.STATE_QUEUED,
-            next_attempt_at__isnull=True,
+            current_issuance__next_attempt_at__isnull=True,
         ).values_list("id", flat=True)
     )
-    awarding.schedule_sending(queued)
+    scheduling.after_commit(scheduling.ISSUE_BADGE, queued)
     return queued
 
 

@@ -27,7 +27,8 @@ from opaque_keys import InvalidKeyError
 from opaque_keys.edx.django.models import CourseKeyField
 from opaque_keys.edx.keys import CourseKey
 
-from openedx_credly import awarding, errorlog
+from openedx_credly import errorlog, scheduling
+from openedx_credly.achievements import Achievement, learner_problem
 from openedx_credly.models import (
     CourseBadgeTemplate,
     CourseCompletionRecord,
@@ -211,7 +212,7 @@ def issue(milestone, earners, event_type=EVENT_TYPE):
     """
     Queue the milestone's badge for each ``(user, earned_at, achievement or None)``.
 
-    Recorded through ``awarding.record_badges``: the unique constraint on (user, template,
+    Recorded through ``_record_badges``: the unique constraint on (user, template,
     empty course) makes a second one a no-op, and the queued rows are scheduled for sending.
     """
     platform = get_platform()
@@ -219,9 +220,8 @@ def issue(milestone, earners, event_type=EVENT_TYPE):
     names = platform.get_full_names(missing_names) if missing_names else {}
     badges = []
     for user, earned_at, achievement in earners:
-        achievement = achievement or awarding.Achievement(user_id=user.pk, course_key=None, trigger="",
-                                                          earned_at=earned_at)
-        problem = awarding._learner_problem(user, achievement)  # pylint: disable=protected-access
+        achievement = achievement or Achievement(user_id=user.pk, course_key=None, trigger="", earned_at=earned_at)
+        problem = learner_problem(user, achievement)
         if problem:
             errorlog.learner_data_incomplete(
                 milestone.template.organization, _("the milestone %(name)s") % {"name": milestone.name},
@@ -235,7 +235,7 @@ def issue(milestone, earners, event_type=EVENT_TYPE):
             earned_at=earned_at, trigger_event_type=event_type,
             trigger_event_id=str(achievement.event_id or ""),
         ))
-    return awarding.record_badges(badges)
+    return _record_badges(badges)
 
 
 # ---------------------------------------------------------------------------
@@ -335,3 +335,28 @@ def backfill(milestones=None, dry_run=False):
         queued = [] if dry_run else reevaluate(milestone, event_type=EVENT_TYPE_BACKFILL)
         report.append((milestone, qualified, len(queued)))
     return report, found
+
+
+def _record_badges(badges):
+    """
+    Insert ``IssuedBadge`` rows built by the caller (milestones) and schedule those still queued.
+
+    A row already there is a no-op on the unique constraint, as for course badges.
+    Returns the ids scheduled.
+    """
+    if not badges:
+        return []
+    with transaction.atomic():  # a savepoint of its own, as for course badges
+        IssuedBadge.objects.bulk_create(badges, ignore_conflicts=True)
+    groups = {}
+    for badge in badges:
+        groups.setdefault((badge.template_id, str(badge.course_id or "")), (badge.course_id, set()))[1].add(
+            badge.user_id)
+    queued = []
+    for (template_id, _course), (course_id, user_ids) in groups.items():
+        queued += IssuedBadge.objects.filter(
+            user_id__in=user_ids, template_id=template_id, course_id=course_id,
+            state=IssuedBadge.STATE_QUEUED, current_issuance__next_attempt_at__isnull=True,
+        ).values_list("id", flat=True)
+    scheduling.after_commit(scheduling.ISSUE_BADGE, queued)
+    return queued

@@ -2,9 +2,10 @@
 The durable record of openedx-credly.
 
 An achievement arrives as a platform event and becomes an ``IssuedBadge`` row in
-state ``queued``; the row is the promise that the badge will be sent, and its unique
-constraint is what makes "exactly once" hold whatever the events, the broker or the
-workers do.
+state ``queued``: the record that the learner earned the badge, unique per learner,
+template and course, never reset. Each attempt to hold one Credly badge for it is a
+``BadgeIssuance``; the ``IssuedBadge`` shows the state of its current one. Issuances
+change state only through ``openedx_credly.issuance``.
 """
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -262,13 +263,11 @@ class IssuedBadge(models.Model):
     state_updated_at = models.DateTimeField(_("state updated at"), null=True, blank=True)
     trigger_event_type = models.CharField(_("earned through event"), max_length=255, blank=True, default="")
     trigger_event_id = models.CharField(_("event ID"), max_length=64, blank=True, default="")
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True, default="")
-    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
-    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
-    # A worker owns the row until this time; see issuing.claim_badge.
-    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
-    claim_token = models.CharField(max_length=32, blank=True, default="", editable=False)
+    # The issuance whose state this row shows; None until the first attempt starts.
+    current_issuance = models.ForeignKey(
+        "BadgeIssuance", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False,
+        verbose_name=_("current issuance"),
+    )
     created = models.DateTimeField(_("created"), auto_now_add=True)
     modified = models.DateTimeField(_("modified"), auto_now=True)
 
@@ -279,14 +278,71 @@ class IssuedBadge(models.Model):
             models.UniqueConstraint(fields=["user", "template", "course_id"], name="credly_one_badge_per_achievement"),
         ]
         indexes = [
-            models.Index(fields=["state", "next_attempt_at"], name="credly_badge_state_next"),
-            models.Index(fields=["user", "state"], name="credly_badge_user_state"),
-            # The refresh's pending badges, least recently checked first.
+            # Badges queued but never tried (the sweeper), pending badges least recently checked (refresh).
             models.Index(fields=["state", "modified"], name="credly_badge_state_modified"),
+            models.Index(fields=["user", "state"], name="credly_badge_user_state"),
         ]
 
     def __str__(self):
         return f"{self.template} → {self.user.get_username()} ({self.state})"
+
+    @property
+    def last_error(self):
+        """What went wrong with the current issuance, if anything."""
+        return self.current_issuance.last_error if self.current_issuance_id else ""
+
+
+class BadgeIssuance(models.Model):
+    """
+    One attempt to hold one Credly badge for an ``IssuedBadge``: queued, sent, issued, refused or revoked.
+
+    A badge granted again after a revocation gets a new issuance; the old one stays as history.
+
+    .. no_pii: States, counters and Credly ids only.
+    """
+
+    # Why a revoked issuance ended: only one the platform took back may be granted again.
+    REVOKED_BY_PLATFORM = "platform"
+    REVOKED_ON_CREDLY = "credly"
+
+    badge = models.ForeignKey(
+        IssuedBadge, on_delete=models.CASCADE, related_name="issuances", verbose_name=_("issued badge"),
+    )
+    number = models.PositiveIntegerField(_("number"), default=1)
+    state = models.CharField(_("state"), max_length=16, choices=IssuedBadge.STATE_CHOICES,
+                             default=IssuedBadge.STATE_QUEUED)
+    credly_badge_id = models.CharField(_("Credly badge ID"), max_length=64, blank=True, default="")
+    # Set before a POST whose answer is not read yet: Credly may hold the badge, look before sending again.
+    outcome_unclear = models.BooleanField(_("outcome unclear"), default=False)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    attempts_allowed = models.PositiveIntegerField(_("attempts allowed"), default=0)
+    last_error = models.TextField(_("last error"), blank=True, default="")
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    # A worker owns the issuance until this time; see issuance.claim.
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    claim_token = models.CharField(max_length=32, blank=True, default="", editable=False)
+    # The platform took the achievement back (a revoked certificate) and the revocation is not done yet;
+    # cleared if the achievement is granted again first.
+    revoke_requested = models.BooleanField(_("revocation requested"), default=False)
+    revoked_because = models.CharField(_("revoked because"), max_length=16, blank=True, default="")
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("badge issuance")
+        verbose_name_plural = _("badge issuances")
+        ordering = ["badge", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["badge", "number"], name="credly_one_issuance_number"),
+        ]
+        indexes = [
+            # The sweeper's question: queued issuances whose retry time has come.
+            models.Index(fields=["state", "next_attempt_at"], name="credly_issuance_state_next"),
+        ]
+
+    def __str__(self):
+        return f"{self.badge_id} #{self.number} ({self.state})"
 
 
 class CredlyErrorLog(models.Model):

@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from openedx_credly import scheduling
 from openedx_credly.models import IssuedBadge
 from openedx_credly.platform import get_platform
 from openedx_credly.safe_urls import credly_url
@@ -160,14 +161,9 @@ def schedule_first_view_import(user):
     user_id = user.pk
 
     def enqueue():
-        from openedx_credly import tasks  # pylint: disable=import-outside-toplevel
-
-        try:
-            tasks.import_badges_for_user.apply_async(args=[user_id], **tasks.routing())
-        except Exception:  # pylint: disable=broad-except
+        if not scheduling.send(scheduling.IMPORT_BADGES_FOR_USER, user_id):
             # The broker is down: forget the mark so a later view tries again.
             cache.delete(IMPORT_MARK_KEY.format(user_id=user_id))
-            log.exception("Could not enqueue the Credly badge import of user %s.", user_id)
 
     transaction.on_commit(enqueue)
     return True

@@ -22,16 +22,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from opaque_keys.edx.django.models import CourseKeyField
 
-from openedx_credly import badge_events
+from openedx_credly import badge_events, issuance
 from openedx_credly.connections import client_for
-from openedx_credly.credly import (
-    CredlyCredentialError,
-    CredlyError,
-    CredlyNotFoundError,
-    CredlyRateLimitError,
-)
+from openedx_credly.credly import CredlyCredentialError, CredlyError, CredlyNotFoundError, CredlyRateLimitError
 from openedx_credly.issuing import credly_fields, issuer_earner_id
-from openedx_credly.models import BadgeTemplate, CourseBadgeTemplate, CredlyOrganization, IssuedBadge
+from openedx_credly.models import BadgeIssuance, BadgeTemplate, CourseBadgeTemplate, CredlyOrganization, IssuedBadge
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +62,7 @@ def _fields_from(data, now):
     return fields
 
 
-def apply_credly_badge(badge, data, now=None):
+def apply_credly_badge(badge, data, now=None, revoked_because=BadgeIssuance.REVOKED_ON_CREDLY):
     """
     Update ``badge`` (known to Credly) from Credly's badge object ``data``.
 
@@ -77,32 +72,23 @@ def apply_credly_badge(badge, data, now=None):
     """
     now = now or _now()
     fields = _fields_from(data, now)
-    rows = IssuedBadge.objects.filter(pk=badge.pk)
-    if fields.get("state_updated_at"):
-        rows = rows.filter(Q(state_updated_at__isnull=True) | Q(state_updated_at__lte=fields["state_updated_at"]))
-    new_state = fields.get("state", badge.state)
-    becomes_revoked = new_state == IssuedBadge.STATE_REVOKED
-    if becomes_revoked:
-        rows = rows.exclude(state=IssuedBadge.STATE_REVOKED)
+    fields.pop("modified", None)
     previous_state = badge.state
-    if not rows.update(**fields):
+    if not issuance.record_remote(badge, fields, now, revoked_because=revoked_because):
         return False
     badge.refresh_from_db()
-    if becomes_revoked:
+    if fields.get("state") == IssuedBadge.STATE_REVOKED:
         badge_events.badge_revoked(badge)
     return badge.state != previous_state
 
 
-def mark_gone(badge, reason, now=None):
+def mark_gone(badge, reason, now=None, because=BadgeIssuance.REVOKED_ON_CREDLY):
     """Credly no longer has ``badge`` (deleted there): hide it as revoked; returns whether it changed."""
-    now = now or _now()
-    updated = IssuedBadge.objects.filter(pk=badge.pk).exclude(state=IssuedBadge.STATE_REVOKED).update(
-        state=IssuedBadge.STATE_REVOKED, accept_url="", state_updated_at=now, last_error=reason, modified=now,
-    )
-    if updated:
-        badge.refresh_from_db()
-        badge_events.badge_revoked(badge)
-    return bool(updated)
+    if not issuance.mark_gone(badge, reason, now or _now(), because=because):
+        return False
+    badge.refresh_from_db()
+    badge_events.badge_revoked(badge)
+    return True
 
 
 def find_badge(organization, credly_badge_id):
@@ -199,7 +185,7 @@ def import_credly_badge(organization, data, *, templates=None, learner=None, cou
                     # We are issuing this template to the learner (for another course) right now, and
                     # Credly's notification beat our worker: the worker records the badge itself.
                     return ALREADY_HELD
-                IssuedBadge.objects.create(
+                created = IssuedBadge.objects.create(
                     user=learner,
                     template=template,
                     course_id=course,
@@ -209,12 +195,13 @@ def import_credly_badge(organization, data, *, templates=None, learner=None, cou
                     trigger_event_type=IMPORT_EVENT_TYPE,
                     **fields,
                 )
+                issuance.start_recorded(created, fields, now)
                 return CREATED
-            unclaimed = row.claimed_until is None or row.claimed_until < now
-            if row.credly_badge_id or row.state not in (IssuedBadge.STATE_QUEUED, IssuedBadge.STATE_FAILED) \
-                    or not unclaimed:
+            if row.credly_badge_id or row.state not in (IssuedBadge.STATE_QUEUED, IssuedBadge.STATE_FAILED):
                 return ALREADY_HELD
-            IssuedBadge.objects.filter(pk=row.pk).update(next_attempt_at=None, last_error="", **fields)
+            current = issuance.current(row.pk)
+            if current is None or not issuance.record_issued(current.pk, fields, now, adopt=True):
+                return ALREADY_HELD  # a worker is sending it right now: it records the badge itself
             return ADOPTED
     except IntegrityError:
         # Another worker recorded the same achievement at the same moment.

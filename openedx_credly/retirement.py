@@ -9,11 +9,12 @@ credly_retire_user`` does the same for one user, for sites that retire by script
 For that learner, ``retire_user``:
 
 * blanks the email address and name of every ``IssuedBadge`` (what was sent to Credly),
-  and scrubs them from its last error;
+  and scrubs them from the last errors of its issuances;
 * keeps the Credly badge ids: the badge belongs to the person on Credly, and the id
   keeps the plugin from ever sending it again;
-* stops every badge still queued: it is marked failed, "learner retired", so no worker
-  and no sweeper sends it (a badge already in a worker's hands may still be sent once);
+* stops every badge still queued (``issuance.stop_unsent``): it fails, "learner retired", so
+  no worker and no sweeper sends it (an attempt already in a worker's hands finishes, and its
+  answer is recorded);
 * scrubs the learner's email addresses and names from the error log (the entries stay,
   with ``[retired learner]`` in their place);
 * forgets the cache mark of the first-view import.
@@ -28,7 +29,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from openedx_credly.models import CredlyErrorLog, IssuedBadge
+from openedx_credly import issuance
+from openedx_credly.models import BadgeIssuance, CredlyErrorLog, IssuedBadge
 from openedx_credly.panel import IMPORT_MARK_KEY
 from openedx_credly.platform import get_platform
 
@@ -69,13 +71,13 @@ def retire_user(user, extra_terms=()):
     terms = personal_terms(user, extra_terms)
     now = timezone.now()
     badges = IssuedBadge.objects.filter(user=user)
-    stopped = badges.filter(state=IssuedBadge.STATE_QUEUED).update(
-        state=IssuedBadge.STATE_FAILED, last_error=RETIRED_REASON, next_attempt_at=None, modified=now,
-    )
-    for pk, last_error in badges.exclude(last_error="").values_list("pk", "last_error"):
+    stopped = issuance.stop_unsent(
+        list(badges.filter(state=IssuedBadge.STATE_QUEUED).values_list("pk", flat=True)), RETIRED_REASON)
+    attempts = BadgeIssuance.objects.filter(badge__user=user).exclude(last_error="")
+    for pk, last_error in attempts.values_list("pk", "last_error"):
         cleaned = scrub(last_error, terms)
         if cleaned != last_error:
-            IssuedBadge.objects.filter(pk=pk).update(last_error=cleaned)
+            BadgeIssuance.objects.filter(pk=pk).update(last_error=cleaned)
     blanked = badges.exclude(recipient_email="", recipient_name="").update(recipient_email="", recipient_name="",
                                                                            modified=now)
 

@@ -3,29 +3,24 @@ Revoking badges on Credly when the platform takes the achievement back.
 
 A revoked certificate revokes the course's badge only when the course's mapping
 asks for it (``revoke_on_certificate_revoked``, off by default). The receiver only
-finds the badges and enqueues ``tasks.revoke_badge`` after commit; the task talks to
+finds the badges and schedules ``revoke_badge`` after commit; the task talks to
 Credly, retries Credly trouble with backoff, and hides the badge from the learner's
-panel once Credly confirms. A badge that never reached Credly is simply never sent.
+panel once Credly confirms. A badge that never reached Credly is simply never sent
+(after a look on Credly, when an earlier attempt's outcome is unclear). A certificate
+granted again later starts a new issuance (``issuance.grant_again``).
 """
 import logging
 
 from django.conf import settings
-from django.db.models import Q
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from openedx_credly import errorlog, refresh
+from openedx_credly import errorlog, issuance, refresh, scheduling
 from openedx_credly.connections import client_for
-from openedx_credly.credly import (
-    CredlyCredentialError,
-    CredlyError,
-    CredlyNotFoundError,
-    CredlyRateLimitError,
-    CredlyTransientError,
-    CredlyValidationError,
-)
-from openedx_credly.issuing import Delivery, retry_delay
-from openedx_credly.models import CredlyErrorLog, IssuedBadge
+from openedx_credly.credly import CredlyError, CredlyNotFoundError, CredlyRateLimitError, CredlyValidationError
+from openedx_credly.issuing import Delivery, credly_fields, find_existing, retry_delay
+from openedx_credly.models import BadgeIssuance, CredlyErrorLog, IssuedBadge
 
 log = logging.getLogger(__name__)
 
@@ -57,53 +52,88 @@ def revoke_for_certificate(user_id, course_key, metadata):  # pylint: disable=un
         .values_list("pk", flat=True)
         .distinct()
     )
+    with transaction.atomic():  # a savepoint of its own: this runs inside the platform's transaction
+        badge_ids = issuance.request_revocation(badge_ids)
     schedule_revocation(badge_ids)
     return badge_ids
 
 
 def schedule_revocation(badge_ids):
-    """Enqueue ``tasks.revoke_badge`` for each badge once the current transaction commits."""
-    from openedx_credly import tasks  # pylint: disable=import-outside-toplevel
-
-    tasks.enqueue_after_commit(tasks.revoke_badge, badge_ids)
+    """Enqueue the revoking task for each badge once the current transaction commits."""
+    scheduling.after_commit(scheduling.REVOKE_BADGE, badge_ids)
 
 
 def revoke(badge_id, attempt=0):
     """Revoke one badge on Credly (or locally, if it never got there); see the module docstring."""
-    now = timezone.now()
     badge = IssuedBadge.objects.select_related("template__organization", "user").filter(pk=badge_id).first()
     if badge is None or badge.state in (IssuedBadge.STATE_REVOKED, IssuedBadge.STATE_REJECTED):
         return Delivery("nothing_to_do")
     reason = certificate_revoked_reason()
-
-    if badge.state in (IssuedBadge.STATE_QUEUED, IssuedBadge.STATE_FAILED) or not badge.credly_badge_id:
-        stopped = IssuedBadge.objects.filter(
-            Q(claimed_until__isnull=True) | Q(claimed_until__lt=now), pk=badge.pk, state=badge.state,
-        ).update(state=IssuedBadge.STATE_REVOKED, next_attempt_at=None, last_error=reason,
-                 state_updated_at=now, modified=now)
-        # Never announced as awarded, so there is no BADGE_REVOKED to send either.
-        return Delivery("never_sent") if stopped else Delivery("busy", retry_in=BUSY_RETRY_SECONDS)
-
     organization = badge.template.organization
+    if not badge.current_issuance_id or not issuance.revocation_requested(badge.current_issuance_id):
+        return Delivery("withdrawn")  # granted again before we got here
+    platform = BadgeIssuance.REVOKED_BY_PLATFORM
     try:
+        if badge.state in (IssuedBadge.STATE_QUEUED, IssuedBadge.STATE_FAILED) or not badge.credly_badge_id:
+            outcome = _stop_unsent(badge, reason)
+            if outcome is not None:
+                return outcome
+            badge.refresh_from_db()
         data = client_for(organization).revoke_badge(badge.credly_badge_id, reason=reason)
     except CredlyNotFoundError:
-        refresh.mark_gone(badge, _("Credly no longer has this badge."))
-        return Delivery("gone")
+        refresh.mark_gone(badge, _("Credly no longer has this badge."), because=platform)
+        return _done(badge, "gone")
     except CredlyValidationError as error:
         if "already" in (error.message or "").lower():
-            refresh.mark_gone(badge, reason)
-            return Delivery("already_revoked")
+            refresh.mark_gone(badge, reason, because=platform)
+            return _done(badge, "already_revoked")
         _log_failure(badge, error.message)
         return Delivery("failed")
     except CredlyRateLimitError as error:
         seconds = error.retry_after if error.retry_after is not None else settings.CREDLY_RATE_LIMIT_PAUSE
         return Delivery("rate_limited", retry_in=max(1.0, float(seconds)) + retry_delay(0))
-    except (CredlyCredentialError, CredlyTransientError, CredlyError) as error:
+    except CredlyError as error:
         log.info("Revoking Credly badge %s failed (%s); retrying.", badge.pk, error.message or error.__class__.__name__)
         return Delivery("retry", retry_in=retry_delay(attempt))
-    refresh.apply_credly_badge(badge, {**data, "state": IssuedBadge.STATE_REVOKED})
-    return Delivery("revoked")
+    refresh.apply_credly_badge(badge, {**data, "state": IssuedBadge.STATE_REVOKED}, revoked_because=platform)
+    return _done(badge, "revoked")
+
+
+def _done(badge, outcome):
+    """The badge is revoked; if the achievement was granted again meanwhile, a new issuance sends it again."""
+    badge.refresh_from_db()
+    if badge.current_issuance_id and not issuance.revocation_requested(badge.current_issuance_id) \
+            and issuance.grant_again(badge.pk, timezone.now()):
+        scheduling.after_commit(scheduling.ISSUE_BADGE, [badge.pk])
+        return Delivery(f"{outcome}_then_granted_again")
+    return Delivery(outcome)
+
+
+def _stop_unsent(badge, reason):
+    """
+    Stop a badge that has no Credly id yet; None when Credly turns out to hold it (revoke that).
+
+    When an attempt's outcome is unclear, Credly is asked first: the badge it may have
+    created is recorded, then revoked like any other.
+    """
+    current = issuance.current(badge.pk)
+    if current is None:
+        return Delivery("nothing_to_do")
+    attempts_seen = None
+    if current.outcome_unclear:
+        existing = find_existing(client_for(badge.template.organization), badge)
+        if existing and issuance.record_issued(current.pk, credly_fields(existing), adopt=True):
+            return None
+        attempts_seen = current.attempts
+    if issuance.cancel_unsent(current.pk, reason, attempts_seen=attempts_seen):
+        # Never announced as awarded, so there is no BADGE_REVOKED to send either.
+        return Delivery("never_sent")
+    if not issuance.revocation_requested(current.pk):
+        return Delivery("withdrawn")
+    badge.refresh_from_db()
+    if badge.credly_badge_id and badge.state != IssuedBadge.STATE_REVOKED:
+        return None  # a worker recorded it meanwhile: revoke it on Credly
+    return Delivery("busy", retry_in=BUSY_RETRY_SECONDS)
 
 
 def _log_failure(badge, message):

@@ -23,7 +23,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from openedx_credly import errorlog, refresh, sync
+from openedx_credly import errorlog, refresh, scheduling, sync
 from openedx_credly.connections import client_for
 from openedx_credly.credly import (
     CredlyCredentialError,
@@ -187,17 +187,13 @@ def needs_processing(event, now=None):
 
 
 def schedule_processing(event_pk):
-    """Enqueue ``process_webhook_event`` once the current transaction commits."""
-    from openedx_credly import tasks  # pylint: disable=import-outside-toplevel
+    """
+    Enqueue ``process_webhook_event`` once the current transaction commits.
 
-    def enqueue():
-        try:
-            tasks.process_webhook_event.apply_async(args=[event_pk], **tasks.routing())
-        except Exception:  # pylint: disable=broad-except
-            # Stays "received": the next redelivery, past STALE_AFTER, enqueues it again.
-            log.exception("Could not enqueue Credly webhook event %s.", event_pk)
-
-    transaction.on_commit(enqueue)
+    If the broker cannot be reached the event stays "received": the next redelivery,
+    past ``STALE_AFTER``, enqueues it again.
+    """
+    scheduling.after_commit(scheduling.PROCESS_WEBHOOK_EVENT, [event_pk])
 
 
 def _finish(event, outcome, event_type=None):

@@ -28,7 +28,7 @@ from openedx_events.learning.signals import (
     COURSE_PASSING_STATUS_UPDATED,
 )
 
-from openedx_credly.models import BadgeTemplate, CourseBadgeTemplate, CredlyOrganization
+from openedx_credly.models import BadgeIssuance, BadgeTemplate, CourseBadgeTemplate, CredlyOrganization, IssuedBadge
 
 pytest_plugins = ["fake_credly.pytest_plugin"]
 
@@ -67,6 +67,20 @@ def credly_urls(settings):
     settings.CREDLY_OAUTH_TOKEN_URL = CREDLY_OAUTH
     settings.CREDLY_SANDBOX_OAUTH_TOKEN_URL = CREDLY_OAUTH
     return settings
+
+
+@pytest.fixture
+def eager_retries():
+    """
+    Let an eager task's ``self.retry`` re-run it in place, as Celery does when eager exceptions
+    do not propagate (the test settings make them propagate, so a failing task fails its test).
+    """
+    from celery import current_app  # pylint: disable=import-outside-toplevel
+
+    previous = current_app.conf.task_eager_propagates
+    current_app.conf.task_eager_propagates = False
+    yield
+    current_app.conf.task_eager_propagates = previous
 
 
 @pytest.fixture
@@ -132,6 +146,24 @@ def make_learner(username="ada", email="ada@example.com", first_name="Ada", last
 @pytest.fixture
 def learner(db):
     return make_learner()
+
+
+def make_badge(user, template, course_id="", *, state="queued", credly_badge_id="", issuance=None, **fields):
+    """
+    An ``IssuedBadge`` with its current ``BadgeIssuance`` in ``state``, as the state machine leaves them.
+
+    ``issuance``: fields of the issuance (attempts, claim, outcome_unclear, ...).
+    """
+    fields.setdefault("earned_at", datetime(2026, 11, 25, 14, 3, tzinfo=timezone.utc))
+    fields.setdefault("recipient_email", user.email)
+    fields.setdefault("recipient_name", user.get_full_name())
+    badge = IssuedBadge.objects.create(user=user, template=template, course_id=course_id, state=state,
+                                       credly_badge_id=credly_badge_id, **fields)
+    current = BadgeIssuance.objects.create(badge=badge, state=state, credly_badge_id=credly_badge_id,
+                                           **(issuance or {}))
+    IssuedBadge.objects.filter(pk=badge.pk).update(current_issuance=current)
+    badge.refresh_from_db()
+    return badge
 
 
 def user_data(user, *, email=None, name=None):

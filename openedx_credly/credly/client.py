@@ -11,8 +11,9 @@ Design choices worth knowing:
   HTTP status into the exception classes of :mod:`.errors`; network failures are
   turned into :class:`~.errors.CredlyConnectionError` in :meth:`CredlyClient._send_once`.
 * Nothing here retries, except one retry after a 401 when the credential can be
-  refreshed (OAuth). Backoff, jitter and rate-limit pauses belong to the caller
-  (Celery), which knows how long a badge may wait; urllib3's own retries are off.
+  refreshed (OAuth); nothing follows a redirect (any 3xx is an error). Backoff, jitter
+  and rate-limit pauses belong to the caller (Celery), which knows how long a badge may
+  wait; urllib3's own retries are off.
 * Lists are read to the end: every page is fetched, because stopping after the first
   page is the best-known bug of other Credly integrations.
 """
@@ -236,6 +237,9 @@ def _raise_for_response(response: requests.Response) -> dict:
         raise CredlyValidationError(message, **details)
     if status >= 500:
         raise CredlyServerError(message, **details)
+    if 300 <= status < 400:
+        raise CredlyResponseError(f"Credly answered with a redirect (HTTP {status}), which its API never does",
+                                  **details)
     raise CredlyResponseError(f"Credly answered with unexpected HTTP {status}", **details)
 
 
@@ -522,6 +526,9 @@ class CredlyClient:
                 headers=_JSON_ACCEPT,
                 auth=self.auth,
                 timeout=self.timeout,
+                # Credly's API never redirects: a followed 307 would re-post a learner's email and
+                # name elsewhere, and a followed answer could be taken for a badge Credly does not have.
+                allow_redirects=False,
             )
         except requests.RequestException as exc:
             elapsed_ms = (time.monotonic() - started) * 1000

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('openedx_credly', '0003_error_kind_credential_expiring'),
+        ('openedx_credly', '0005_issuance_data'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -21,10 +21,6 @@ class Migration(migrations.Migration):
             model_name='webhookevent',
             name='outcome',
             field=models.CharField(choices=[('received', 'Received'), ('deferred', 'Deferred (flood limit)'), ('applied', 'Applied'), ('ignored', 'Ignored'), ('unconfirmed', 'Not confirmed by Credly'), ('failed', 'Failed')], default='received', max_length=16, verbose_name='outcome'),
-        ),
-        migrations.AddIndex(
-            model_name='issuedbadge',
-            index=models.Index(fields=['state', 'modified'], name='credly_badge_state_modified'),
         ),
         migrations.AddIndex(
             model_name='webhookevent',

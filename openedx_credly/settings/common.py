@@ -53,11 +53,13 @@ DEFAULTS = {
     "CREDLY_CELERY_QUEUE": None,
     # .. setting_name: CREDLY_MAX_ATTEMPTS
     # .. setting_default: 8
-    # .. setting_description: How many times one badge is sent before it is marked failed.
+    # .. setting_description: How many times one badge is sent (one round; an operator's retry grants another)
+    #   before it is marked failed.
     "CREDLY_MAX_ATTEMPTS": 8,
     # .. setting_name: CREDLY_RETRY_BACKOFF_MAX
     # .. setting_default: 3600
-    # .. setting_description: Longest wait, in seconds, between two attempts of the same badge.
+    # .. setting_description: Longest wait, in seconds, between two attempts of the same badge (waits past 10
+    #   minutes are left to the sweeper rather than to the broker).
     "CREDLY_RETRY_BACKOFF_MAX": 3600,
     # .. setting_name: CREDLY_RATE_LIMIT_PAUSE
     # .. setting_default: 60
@@ -224,7 +226,7 @@ def plugin_settings(settings):
             setattr(settings, schedule_name, schedule)
         for name, entry in PERIODIC_TASKS.items():
             schedule.setdefault(name, dict(entry))
-
+    route_periodic_tasks(settings)
     _add_locale_path(settings)
 
 
@@ -238,3 +240,13 @@ def _add_locale_path(settings):
         settings.LOCALE_PATHS = type(paths)(lambda platform_settings: [*calculate(platform_settings), LOCALE_PATH])
     elif LOCALE_PATH not in paths:
         settings.LOCALE_PATHS = [*paths, LOCALE_PATH]
+
+
+def route_periodic_tasks(settings):
+    """Send the periodic tasks to ``CREDLY_CELERY_QUEUE`` too, when the operator set one."""
+    queue = getattr(settings, "CREDLY_CELERY_QUEUE", None)
+    for schedule_name in ("CELERY_BEAT_SCHEDULE", "CELERYBEAT_SCHEDULE"):
+        schedule = getattr(settings, schedule_name, None) or {}
+        for name in PERIODIC_TASKS:
+            if name in schedule and queue:
+                schedule[name]["options"] = {**schedule[name].get("options", {}), "queue": queue}

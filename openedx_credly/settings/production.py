@@ -1,5 +1,5 @@
 """Operator overrides of openedx-credly settings, read in production."""
-from openedx_credly.settings.common import DEFAULTS
+from openedx_credly.settings.common import DEFAULTS, route_periodic_tasks
 
 
 def plugin_settings(settings):
@@ -14,3 +14,4 @@ def plugin_settings(settings):
         for name in DEFAULTS:
             if name in tokens:
                 setattr(settings, name, tokens[name])
+    route_periodic_tasks(settings)

@@ -154,7 +154,7 @@ def test_issued_badge_carries_the_contract_fields(fake_org):
     assert response.status_code == 201
     badge = response.json()["data"]
     assert badge["state"] == "pending"
-    assert badge["issued_at"] == ISSUED_AT
+    assert badge["issued_at"] == "2026-11-25T14:03:00.000Z"  # ISO 8601 with milliseconds, as Credly answers
     assert badge["issued_to"] == "Ada Lovelace"
     assert (badge["recipient_email"], badge["issuer_earner_id"]) == ("ada@example.com", "42")
     assert badge["accept_badge_url"] == f"{fake_org.server.url}/earner/badges/{badge['id']}/accept"

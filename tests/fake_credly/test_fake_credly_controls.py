@@ -343,3 +343,35 @@ def test_module_entry_point_serves_and_seeds_the_demo():
     finally:
         process.terminate()
         assert process.wait(timeout=5) == 0
+
+
+def test_after_commit_drop_creates_the_badge_and_drops_the_connection(fake_credly):
+    import requests  # pylint: disable=import-outside-toplevel
+
+    org = fake_credly.state.add_organization("Drop")
+    template = fake_credly.state.add_template(org["id"], "T")
+    fake_credly.state.add_faults({"after_commit_drop": True, "method": "POST"})
+    body = {"recipient_email": "a@example.com", "issued_to_first_name": "A", "issued_to_last_name": "B",
+            "badge_template_id": template["id"], "issued_at": "2026-11-25 10:00:00 +0000"}
+    with pytest.raises(requests.ConnectionError):
+        requests.post(f"{fake_credly.api_base_url}organizations/{org['id']}/badges", json=body,
+                      auth=(org["token"], ""), timeout=5)
+    assert [badge["issued_at"] for badge in fake_credly.state.all_badges()] == ["2026-11-25T10:00:00.000Z"]
+
+
+def test_after_commit_without_id_and_redirect_faults(fake_credly):
+    import requests  # pylint: disable=import-outside-toplevel
+
+    org = fake_credly.state.add_organization("Odd answers")
+    template = fake_credly.state.add_template(org["id"], "T", allow_duplicate_badges=True)
+    url = f"{fake_credly.api_base_url}organizations/{org['id']}/badges"
+    body = {"recipient_email": "a@example.com", "issued_to_first_name": "A", "issued_to_last_name": "B",
+            "badge_template_id": template["id"], "issued_at": "2026-11-25 10:00:00 +0000"}
+    fake_credly.state.add_faults({"after_commit_without_id": True},
+                                 {"redirect_to": "http://127.0.0.1:9/elsewhere", "status": 307})
+    answer = requests.post(url, json=body, auth=(org["token"], ""), timeout=5)
+    assert answer.status_code == 201 and "id" not in answer.json()["data"]
+    assert len(fake_credly.state.all_badges()) == 1  # created all the same
+    redirected = requests.post(url, json=body, auth=(org["token"], ""), timeout=5, allow_redirects=False)
+    assert redirected.status_code == 307 and redirected.headers["Location"] == "http://127.0.0.1:9/elsewhere"
+    assert len(fake_credly.state.all_badges()) == 1  # a redirect does nothing

@@ -1,5 +1,5 @@
 """
-The real-worker tests again, on MariaDB (Open edX's production database).
+The real-worker tests and the issuance migration again, on MariaDB (Open edX's production database).
 
 One pytest session cannot switch database engines, so this test runs them in a child
 pytest with ``DEVHOST_DB=mysql``: pytest-django creates a MariaDB test database of its
@@ -16,7 +16,7 @@ from tests.integration import harness
 from tests.integration.conftest import REDIS_DB, child_runs
 
 CHILD_TESTS = ("tests/integration/test_real_worker.py", "tests/integration/test_worker_killed.py",
-               "tests/integration/test_webhook_flood_worker.py")
+               "tests/integration/test_webhook_flood_worker.py", "tests/integration/test_issuance_migration.py")
 CHILD_TIMEOUT = 300
 
 

@@ -17,7 +17,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from openedx_credly import tasks
+from openedx_credly import scheduling, tasks
 from openedx_credly.models import IssuedBadge, WebhookEvent
 from tests.conftest import ORG_ID, make_learner
 from tests.integration import harness
@@ -117,7 +117,7 @@ def test_forged_flood_costs_at_most_the_limit_and_the_genuine_event_is_fetched_l
 def release(worker, broker, queue):
     """Run the periodic release task in the worker, wait for it and for the fetches it enqueued; its result."""
     done = _RELEASED.findall(worker.log_text())
-    tasks.release_deferred_webhook_events.apply_async(**tasks.routing())
+    tasks.release_deferred_webhook_events.apply_async(**scheduling.routing())
     results = harness.wait_until(lambda: (lambda found: found[len(done):])(_RELEASED.findall(worker.log_text())),
                                  WAIT, worker.log_text)
     harness.wait_until(lambda: broker.idle(queue) and not WebhookEvent.objects.filter(

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from edx_rest_framework_extensions.auth.jwt.tests.utils import generate_jwt
 from rest_framework_jwt.settings import api_settings as jwt_api_settings
 
-from openedx_credly.models import IssuedBadge
+from openedx_credly.models import BadgeIssuance, IssuedBadge
 from tests.conftest import ORG_ID, TEMPLATE_ID, TOKEN, make_learner
 
 EARNED = datetime(2026, 3, 14, 9, 30, tzinfo=timezone.utc)
@@ -38,8 +38,16 @@ def make_badge(user, template, state=IssuedBadge.STATE_PENDING, course_id=None, 
         "earned_at": EARNED + timedelta(minutes=number),
         "state_updated_at": EARNED if on_credly else None,
     }
+    issuance_fields = {name: fields.pop(name) for name in list(fields)
+                       if name in ("claimed_until", "claim_token", "attempts", "outcome_unclear", "next_attempt_at")}
     defaults.update(fields)
-    return IssuedBadge.objects.create(user=user, template=template, course_id=course_id, state=state, **defaults)
+    badge = IssuedBadge.objects.create(user=user, template=template, course_id=course_id, state=state, **defaults)
+    # Its current issuance, as the state machine leaves it.
+    current = BadgeIssuance.objects.create(badge=badge, state=state, credly_badge_id=defaults["credly_badge_id"],
+                                           **issuance_fields)
+    IssuedBadge.objects.filter(pk=badge.pk).update(current_issuance=current)
+    badge.current_issuance = current
+    return badge
 
 
 @pytest.fixture

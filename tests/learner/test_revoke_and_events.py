@@ -99,12 +99,16 @@ def test_badge_being_sent_is_revoked_after_the_worker_is_done(learner, template,
 
     badge = make_badge(learner, template, IssuedBadge.STATE_QUEUED, course_id=course_key,
                        claimed_until=timezone.now() + timedelta(minutes=1), claim_token="worker")
+    from openedx_credly import issuance  # pylint: disable=import-outside-toplevel
+
+    assert issuance.request_revocation([badge.pk]) == [badge.pk]  # what the receiver does
     result = revoking.revoke(badge.pk)
     assert result.outcome == "busy" and result.retry_in > 0
     badge.refresh_from_db()
     assert badge.state == IssuedBadge.STATE_QUEUED
 
 
+@pytest.mark.usefixtures("eager_retries")
 def test_credly_trouble_is_retried(learner, template, course_key, revoking_mapping, fake_org,
                                    django_capture_on_commit_callbacks):
     data, badge = badge_on_fake(fake_org, learner, template, course_key)
@@ -115,6 +119,7 @@ def test_credly_trouble_is_retried(learner, template, course_key, revoking_mappi
     assert fake_org.state.get_badge(ORG_ID, data["id"])["state"] == "revoked"
 
 
+@pytest.mark.usefixtures("eager_retries")
 def test_giving_up_is_logged_for_operators(learner, template, course_key, revoking_mapping, fake_org,
                                            django_capture_on_commit_callbacks):
     _data, badge = badge_on_fake(fake_org, learner, template, course_key)
@@ -159,3 +164,15 @@ def test_a_failing_announcement_never_breaks_issuing(learner, template, course_k
         send_certificate(learner, course_key)
     assert IssuedBadge.objects.get(user=learner).state == IssuedBadge.STATE_PENDING
     assert badge_events.badge_awarded(IssuedBadge.objects.get(user=learner)) is False
+
+
+def test_granted_again_before_the_revocation_ran_keeps_the_badge(learner, template, course_key, revoking_mapping,
+                                                                 fake_org, django_capture_on_commit_callbacks):
+    data, badge = badge_on_fake(fake_org, learner, template, course_key)
+    revoke_certificate(learner, course_key, django_capture_on_commit_callbacks, execute=False)  # task not run yet
+    with django_capture_on_commit_callbacks(execute=True):
+        send_certificate(learner, course_key)  # the certificate is back
+    assert revoking.revoke(badge.pk).outcome == "withdrawn"
+    badge.refresh_from_db()
+    assert badge.state == IssuedBadge.STATE_PENDING
+    assert fake_org.state.get_badge(ORG_ID, data["id"])["state"] == "pending"

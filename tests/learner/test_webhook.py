@@ -181,6 +181,7 @@ def test_body_event_type_is_not_trusted(client, learner, template, fake_org, dja
     assert WebhookEvent.objects.get(event_id=created["id"]).event_type == "badge.created"
 
 
+@pytest.mark.usefixtures("eager_retries")
 def test_credly_trouble_is_retried_and_a_redelivery_after_failure_fetches_again(
         client, learner, template, fake_org, django_capture_on_commit_callbacks):
     data, badge = our_badge_on_fake(fake_org, learner, template)

@@ -15,15 +15,24 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from openedx_credly import refresh, retention, tasks, webhooks
-from openedx_credly.models import BadgeTemplate, CredlyErrorLog, CredlyOrganization, IssuedBadge, WebhookEvent
+from openedx_credly import issuance, refresh, retention, webhooks
+from openedx_credly.models import (
+    BadgeIssuance,
+    BadgeTemplate,
+    CredlyErrorLog,
+    CredlyOrganization,
+    IssuedBadge,
+    WebhookEvent,
+)
 from tests.conftest import require_service
 from tests.integration import harness
 from tests.reliability.query_plans import captured_selects, full_scans
 
 BADGES = IssuedBadge._meta.db_table
+ISSUANCES = BadgeIssuance._meta.db_table
 EVENTS = WebhookEvent._meta.db_table
 ERRORS = CredlyErrorLog._meta.db_table
 ROWS = 3000
@@ -47,6 +56,14 @@ def big_site(transactional_db):  # ANALYZE TABLE commits on MariaDB: the test ca
                     earned_at=now - timedelta(days=n % 400))
         for n in range(ROWS)
     )
+    # Every badge but one in ten (queued, never tried) has its issuance, as the state machine leaves them.
+    BadgeIssuance.objects.bulk_create(
+        BadgeIssuance(badge=badge, state=badge.state, credly_badge_id=badge.credly_badge_id,
+                      next_attempt_at=now - timedelta(minutes=n % 50) if badge.state == "queued" else None)
+        for n, badge in enumerate(IssuedBadge.objects.order_by("pk")) if n % 20 != 7
+    )
+    IssuedBadge.objects.update(
+        current_issuance_id=Subquery(BadgeIssuance.objects.filter(badge_id=OuterRef("pk")).values("pk")[:1]))
     outcomes = ["applied"] * 7 + ["ignored", "unconfirmed", "deferred"]
     WebhookEvent.objects.bulk_create(
         WebhookEvent(organization=organizations[n % 4], event_id=f"e-{n}", outcome=outcomes[n % 10],
@@ -59,7 +76,7 @@ def big_site(transactional_db):  # ANALYZE TABLE commits on MariaDB: the test ca
     WebhookEvent.objects.update(received_at=now - timedelta(days=1))
     if connection.vendor == "mysql":
         with connection.cursor() as cursor:
-            for table in (BADGES, EVENTS, ERRORS):
+            for table in (BADGES, ISSUANCES, EVENTS, ERRORS):
                 cursor.execute(f"ANALYZE TABLE {table}")
                 cursor.fetchall()
     return organizations[0]
@@ -70,7 +87,7 @@ CASES = [
     ("webhook flood budget", lambda org: webhooks.fetch_budget(org), [EVENTS]),
     ("release of deferred webhook events", lambda org: webhooks.release_deferred(), [EVENTS]),
     ("refresh of pending badges", lambda org: refresh.pending_badge_ids(limit=500), [BADGES]),
-    ("sweeper's due badges", lambda org: tasks.due_badges(), [BADGES]),
+    ("sweeper's due badges", lambda org: issuance.due_badge_ids(), [BADGES, ISSUANCES]),
     ("pruning", lambda org: retention.prune(dry_run=True), [EVENTS, ERRORS]),
 ]
 

@@ -13,7 +13,7 @@ from openedx_credly.models import (
     CredlyOrganization,
     IssuedBadge,
 )
-from tests.conftest import CREDLY_API, CREDLY_OAUTH, ORG_ID, TOKEN
+from tests.conftest import CREDLY_API, CREDLY_OAUTH, ORG_ID, TOKEN, make_badge
 
 ORG_URL = f"{CREDLY_API}organizations/{ORG_ID}"
 TEMPLATES_URL = f"{ORG_URL}/badge_templates"
@@ -186,9 +186,7 @@ def test_remove_integration_needs_delete_permission(client, organization, django
 
 def test_retry_action_requeues_failed_badges(admin_client, mapping, learner, credly_api,
                                              django_capture_on_commit_callbacks):
-    badge = IssuedBadge.objects.create(user=learner, template=mapping.template, course_id=mapping.course_id,
-                                       earned_at="2026-11-25T00:00Z", state="failed", attempts=8,
-                                       recipient_email="ada@example.com", recipient_name="Ada Lovelace")
+    badge = make_badge(learner, mapping.template, mapping.course_id, state="failed", issuance={"attempts": 8})
     credly_api.add(responses.POST, f"{ORG_URL}/badges", json={"data": {"id": "new", "state": "pending"}}, status=201)
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(reverse("admin:openedx_credly_issuedbadge_changelist"),

@@ -4,7 +4,8 @@ from unittest import mock
 
 import pytest
 import responses
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
+from django.test.utils import CaptureQueriesContext
 from opaque_keys.edx.keys import CourseKey
 from openedx_events.learning.data import CcxCourseData, CcxCoursePassingStatusData
 from openedx_events.learning.signals import (
@@ -81,9 +82,13 @@ def test_unknown_course_costs_one_query(mapping, learner, django_assert_num_quer
     assert not IssuedBadge.objects.exists()
 
 
-def test_mapped_course_costs_at_most_four_queries(mapping, learner, course_key, django_assert_max_num_queries):
-    with django_assert_max_num_queries(4):
+def test_mapped_course_costs_at_most_four_queries(mapping, learner, course_key):
+    with CaptureQueriesContext(connection) as captured:
         send_certificate(learner, course_key)
+    # The savepoint that keeps the platform's transaction safe is not a query of ours.
+    queries = [query["sql"] for query in captured.captured_queries
+               if not query["sql"].upper().startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(queries) <= 4, queries
     assert IssuedBadge.objects.count() == 1
 
 

@@ -5,29 +5,27 @@ import pytest
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 
-from openedx_credly import platform, retirement
+from openedx_credly import issuance, platform, retirement, tasks
 from openedx_credly.models import CredlyErrorLog, IssuedBadge
 from openedx_credly.panel import IMPORT_MARK_KEY
-from tests.conftest import make_learner
+from tests.conftest import make_badge, make_learner
 
 
 @pytest.fixture
 def retiring(learner, template, organization):
     """Ada's badges (one on Credly, one queued, one that failed) and error-log entries naming her."""
     other = make_learner(username="grace", email="grace@example.com", first_name="Grace", last_name="Hopper")
-    sent = IssuedBadge.objects.create(
-        user=learner, template=template, course_id="course-v1:Org+Sent+1", recipient_email="ada@example.com",
-        recipient_name="Ada Lovelace", state="accepted", credly_badge_id="b-ada", earned_at="2026-11-25T14:03:00Z")
+    sent = make_badge(learner, template, "course-v1:Org+Sent+1", recipient_email="ada@example.com",
+                      recipient_name="Ada Lovelace", state="accepted", credly_badge_id="b-ada")
+    # Queued and never tried: no issuance yet, as the receiver leaves it.
     queued = IssuedBadge.objects.create(
         user=learner, template=template, course_id="course-v1:Org+Queued+1", recipient_email="ADA@example.com",
         recipient_name="Ada Lovelace", state="queued", earned_at="2026-11-25T14:03:00Z")
-    failed = IssuedBadge.objects.create(
-        user=learner, template=template, course_id="course-v1:Org+Failed+1", recipient_email="ada.old@example.com",
-        recipient_name="Ada King", state="failed", earned_at="2026-11-25T14:03:00Z",
-        last_error="Credly refused ada.old@example.com: invalid")
-    theirs = IssuedBadge.objects.create(
-        user=other, template=template, course_id="course-v1:Org+Sent+1", recipient_email="grace@example.com",
-        recipient_name="Grace Hopper", state="queued", earned_at="2026-11-25T14:03:00Z")
+    failed = make_badge(learner, template, "course-v1:Org+Failed+1", recipient_email="ada.old@example.com",
+                        recipient_name="Ada King", state="failed",
+                        issuance={"last_error": "Credly refused ada.old@example.com: invalid"})
+    theirs = make_badge(other, template, "course-v1:Org+Sent+1", recipient_email="grace@example.com",
+                        recipient_name="Grace Hopper", state="queued")
     CredlyErrorLog.objects.create(organization=organization, kind="issuance_failed", error="Badge failed",
                                   details="The badge of Ada Lovelace (ada@example.com) failed.", badge=queued)
     CredlyErrorLog.objects.create(organization=organization, kind="learner_data", error="ada.old@example.com",
@@ -91,15 +89,25 @@ def test_retiring_twice_changes_nothing_more(retiring):
 
 
 def test_a_retired_learners_queued_badge_is_not_sent(retiring, credly_api, django_capture_on_commit_callbacks):
-    from openedx_credly import tasks  # pylint: disable=import-outside-toplevel
-
     learner, _sent, queued, _failed, _theirs = retiring
     retirement.retire_user(learner)
     tasks.issue_badge.apply(args=[queued.pk])
     assert not credly_api.calls
     queued.refresh_from_db()
     assert queued.state == IssuedBadge.STATE_FAILED
-    assert queued.pk not in tasks.due_badges()
+    assert queued.pk not in issuance.due_badge_ids()
+
+
+def test_an_attempt_a_worker_holds_finishes_and_its_answer_is_kept(learner, template):
+    badge = make_badge(learner, template, "course-v1:Org+Busy+1", state="queued")
+    token = issuance.claim(badge.current_issuance_id)
+    assert token
+    retirement.retire_user(learner)
+    badge.refresh_from_db()
+    assert badge.state == IssuedBadge.STATE_QUEUED  # not taken from under the worker
+    assert issuance.record_issued(badge.current_issuance_id, {"credly_badge_id": "b-late", "state": "pending"})
+    badge.refresh_from_db()
+    assert (badge.state, badge.credly_badge_id) == ("pending", "b-late")
 
 
 def test_the_name_the_platform_knows_is_scrubbed_too(learner, organization):

@@ -69,11 +69,11 @@ def test_production_settings_read_operator_overrides(source):
 
 
 def test_tasks_are_routed_to_the_configured_queue(settings):
-    from openedx_credly import tasks  # pylint: disable=import-outside-toplevel
+    from openedx_credly import scheduling  # pylint: disable=import-outside-toplevel
 
-    assert tasks.routing() == {}
+    assert scheduling.routing() == {}
     settings.CREDLY_CELERY_QUEUE = "credly"
-    assert tasks.routing() == {"queue": "credly"}
+    assert scheduling.routing() == {"queue": "credly"}
 
 
 def test_studio_serves_the_same_urls():

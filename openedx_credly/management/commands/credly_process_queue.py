@@ -2,7 +2,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from openedx_credly import tasks
+from openedx_credly import issuance, scheduling
 
 
 class Command(BaseCommand):
@@ -20,5 +20,5 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["grace"] is not None:
             settings.CREDLY_QUEUE_GRACE_PERIOD = options["grace"]
-        count = tasks.enqueue(tasks.due_badges())
+        count = scheduling.enqueue(scheduling.ISSUE_BADGE, issuance.due_badge_ids())
         self.stdout.write(f"{count} queued badge(s) sent to the Celery queue.")
