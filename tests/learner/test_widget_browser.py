@@ -26,6 +26,9 @@ def mfe(live_server, settings):
                     "the widget's browser bundle is needed: run `make frontend-bundle`")
     settings.ROOT_URLCONF = "tests.learner.profile_mfe_urls"
     settings.CREDLY_IMPORT_ON_FIRST_VIEW = False
+    # The badge images are served by the live server, standing in for Credly's web host (over
+    # http, as the fake Credly is): only URLs of a configured Credly host are shown.
+    settings.CREDLY_SANDBOX_WEB_BASE_URL = f"{live_server.url}/"
     return lambda username, locale="en": f"{live_server.url}/profile-mfe/u/{username}?locale={locale}"
 
 
