@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from .state import MAX_PER_PAGE, BADGE_FILTERS, TEMPLATE_FILTERS, FakeCredlyError, FakeCredlyState
+from .state import BADGE_FILTERS, MAX_PER_PAGE, TEMPLATE_FILTERS, FakeCredlyError, FakeCredlyState
 
 ORG = "/v1/organizations/<org_id>"
 API_RULES = [

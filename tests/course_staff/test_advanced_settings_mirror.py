@@ -215,8 +215,9 @@ def test_mirror_command_for_one_course(course_row, course_key, template, capsys)
 
 
 def test_mirror_command_for_every_course_reports_errors(course_row, course_key, template, organization):
-    from devhost.standin.models import Course  # pylint: disable=import-outside-toplevel
     from opaque_keys.edx.keys import CourseKey  # pylint: disable=import-outside-toplevel
+
+    from devhost.standin.models import Course  # pylint: disable=import-outside-toplevel
 
     set_other_settings(course_row, {"credly": {"badge_template_id": TEMPLATE_ID}})
     Course.objects.create(course_id=CourseKey.from_string("course-v1:X+BAD+1"),

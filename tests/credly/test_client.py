@@ -35,11 +35,9 @@ from openedx_credly.credly import (
     CredlyValidationError,
     OAuthClientCredentials,
     TokenAuth,
-    encode_filters,
-    get_session,
-    parse_retry_after,
 )
 from openedx_credly.credly import client as client_module
+from openedx_credly.credly import encode_filters, get_session, parse_retry_after
 
 BASE = "https://api.credly.test/v1/"
 ORG = "org-1"

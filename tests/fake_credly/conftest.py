@@ -14,7 +14,6 @@ from types import SimpleNamespace
 import pytest
 import requests
 
-
 ISSUED_AT = "2026-11-25 14:03:00 +0000"
 PLUGIN = "fake_credly.pytest_plugin"
 

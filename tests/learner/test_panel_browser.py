@@ -162,6 +162,7 @@ def events(browser):
 
 def seed_badges(learner, host_origin):
     from opaque_keys.edx.keys import CourseKey
+
     from openedx_credly.models import CredlyOrganization
 
     organization = CredlyOrganization.objects.create(name="Open edX Academy",

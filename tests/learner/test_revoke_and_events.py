@@ -94,8 +94,9 @@ def test_queued_badge_is_never_sent(learner, template, course_key, revoking_mapp
 
 
 def test_badge_being_sent_is_revoked_after_the_worker_is_done(learner, template, course_key, revoking_mapping):
-    from django.utils import timezone
     from datetime import timedelta
+
+    from django.utils import timezone
 
     badge = make_badge(learner, template, IssuedBadge.STATE_QUEUED, course_id=course_key,
                        claimed_until=timezone.now() + timedelta(minutes=1), claim_token="worker")

@@ -284,9 +284,10 @@ def test_answer_does_not_wait_for_credly(client, organization, credly_api, djang
 
 def test_notification_that_beats_our_own_issuing_creates_no_second_row(
         client, learner, template, course_key, organization, fake_org, django_capture_on_commit_callbacks):
-    from opaque_keys.edx.keys import CourseKey
-    from django.utils import timezone
     from datetime import timedelta
+
+    from django.utils import timezone
+    from opaque_keys.edx.keys import CourseKey
 
     from openedx_credly.models import CourseBadgeTemplate
 

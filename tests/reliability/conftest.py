@@ -13,7 +13,6 @@ from django.db import connections
 
 from tests.integration import harness
 
-
 harness.use_sqlite_file_for_tests()
 
 

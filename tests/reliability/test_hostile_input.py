@@ -17,7 +17,9 @@ import uuid
 import pytest
 import responses
 from django.test import Client
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from opaque_keys.edx.keys import CourseKey
 
 from devhost.standin.models import CourseRole

@@ -6,13 +6,7 @@ import responses
 from django.db import connection
 from django.urls import reverse
 
-from openedx_credly.models import (
-    BadgeTemplate,
-    CourseBadgeTemplate,
-    CredlyErrorLog,
-    CredlyOrganization,
-    IssuedBadge,
-)
+from openedx_credly.models import BadgeTemplate, CourseBadgeTemplate, CredlyErrorLog, CredlyOrganization, IssuedBadge
 from tests.conftest import CREDLY_API, CREDLY_OAUTH, ORG_ID, TOKEN, make_badge
 
 ORG_URL = f"{CREDLY_API}organizations/{ORG_ID}"

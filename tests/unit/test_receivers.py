@@ -8,11 +8,7 @@ from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 from opaque_keys.edx.keys import CourseKey
 from openedx_events.learning.data import CcxCourseData, CcxCoursePassingStatusData
-from openedx_events.learning.signals import (
-    CCX_COURSE_PASSING_STATUS_UPDATED,
-    CERTIFICATE_CHANGED,
-    CERTIFICATE_CREATED,
-)
+from openedx_events.learning.signals import CCX_COURSE_PASSING_STATUS_UPDATED, CERTIFICATE_CHANGED, CERTIFICATE_CREATED
 
 from openedx_credly import receivers
 from openedx_credly.models import BadgeTemplate, CredlyErrorLog, IssuedBadge

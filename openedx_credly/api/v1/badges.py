@@ -14,7 +14,6 @@ from openedx_credly import panel
 from openedx_credly.api.parsers import JSONParser
 from openedx_credly.api.v1.serializers import LearnerBadgeSerializer
 
-
 MAX_PAGE_SIZE = 100
 
 
