@@ -431,7 +431,7 @@ def index_links(demo: Demo) -> list:
         (_("The admin"), "/admin/", f"{ADMIN_USERNAME} / {ADMIN_PASSWORD}",
          _("organizations, badge templates, course badges, issued badges, the Credly error log")),
         (_("%(name)s's badges") % {"name": LEARNER_NAME}, login, f"{LEARNER_USERNAME} / {LEARNER_PASSWORD}",
-         _("the learner's Badges Earned panel: three badges, one accepted")),
+         _("the learner's Badges Earned panel: four badges, one accepted")),
         (_("%(name)s's badges") % {"name": NEWCOMER_NAME}, login, f"{NEWCOMER_USERNAME} / {LEARNER_PASSWORD}",
          _("a learner without badges: the panel is empty (a profile shows no badge section)")),
         (_("The learner's badges as JSON"), LEARNER_API_PATH, _("once signed in"),

@@ -25,6 +25,6 @@ def index(request):
     )
     return HttpResponse(format_html(
         PAGE, title=_("openedx-credly demo"), links=links,
-        intro=_("A fake Credly, a standalone host with the plugin, and a learner who earned three badges."),
+        intro=_("A fake Credly, a standalone host with the plugin, and a learner who earned four badges."),
         logout=_("To switch learners, sign in again from a learner's link: the new sign-in replaces the old."),
     ))
