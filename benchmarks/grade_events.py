@@ -20,6 +20,7 @@ import sys
 import time
 import uuid
 from datetime import datetime, timezone
+from decimal import Decimal
 
 from benchmarks import BenchDatabase, Result, log, make_users, median, seed_plugin, setup_django
 
@@ -56,6 +57,8 @@ def main(argv=None):
 
 
 def _events():
+    """``grade(user, course_key, percent)`` and ``enroll(user, course_key)``, each sending the platform's event."""
+    # openedx_events needs Django, which is set up only once the benchmark's database exists.
     # pylint: disable=import-outside-toplevel
     from openedx_events.learning.data import (
         CourseData,
@@ -85,10 +88,10 @@ def _events():
     return grade, enroll
 
 
-def _run(args, result):  # pylint: disable=too-many-locals
+def _run(args, result):
+    """Seed the courses and learners, count queries per event, then time the variants in interleaved rounds."""
+    # Django is imported once setup_django() configured it.
     # pylint: disable=import-outside-toplevel
-    from decimal import Decimal
-
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
     from opaque_keys.edx.keys import CourseKey

@@ -150,9 +150,8 @@ LOGGING = {
 
 add_plugins(__name__, "lms.djangoapp", SETTINGS_TYPE)
 
-# The Celery beat test runs the sweeper every few seconds, on its worker's queue.
+# The Celery beat test runs the sweeper every few seconds. add_plugins() above set both schedules
+# in this module's globals, and routed them to CREDLY_CELERY_QUEUE when one is set.
 if os.environ.get("DEVHOST_SWEEP_SECONDS"):
-    for _schedule in (CELERY_BEAT_SCHEDULE, CELERYBEAT_SCHEDULE):  # noqa: F821 (set by the plugin's settings)
-        _schedule["openedx-credly-process-queue"].update(
-            schedule=float(os.environ["DEVHOST_SWEEP_SECONDS"]), options={"queue": CREDLY_CELERY_QUEUE},  # noqa: F821
-        )
+    for _name in ("CELERY_BEAT_SCHEDULE", "CELERYBEAT_SCHEDULE"):
+        globals()[_name]["openedx-credly-process-queue"]["schedule"] = float(os.environ["DEVHOST_SWEEP_SECONDS"])

@@ -8,6 +8,7 @@ from .server import FakeCredlyServer
 
 
 def main(argv=None) -> None:
+    """Start the fake on 127.0.0.1, print its URLs as ``KEY=value`` lines, and serve until stopped."""
     parser = argparse.ArgumentParser(prog="python -m fake_credly", description="Fake Credly API on 127.0.0.1.")
     parser.add_argument("--port", type=int, default=8123, help="0 picks a free port (default 8123)")
     parser.add_argument("--seed-demo", action="store_true", help="seed the demo organization and print it")

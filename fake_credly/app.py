@@ -139,6 +139,7 @@ class FakeCredlyApp:
 
     # ------------------------------------------------------------------ API
     def _api(self, request: Request, path: str, route: str, args: dict) -> Response:
+        """Answer an API call: latency, rate limit and faults first, then the ``api_<route>`` method."""
         state = self.state
         if state.latency:
             state.sleep(state.latency)
@@ -176,6 +177,7 @@ class FakeCredlyApp:
         return response
 
     def _body(self, request: Request) -> dict:
+        """The request's JSON object (empty when there is no body); 422 for anything else, as Credly."""
         body = request.get_json(silent=True)
         if body is None and request.get_data():
             raise FakeCredlyError(422, "Request body must be JSON sent with Content-Type: application/json")
@@ -184,6 +186,7 @@ class FakeCredlyApp:
         return body or {}
 
     def _filters(self, request: Request, allowed: frozenset) -> dict[str, str]:
+        """The ``filter=key::value|...`` clauses as a dict; 422 for a key not in ``allowed``."""
         filters = {}
         for clause in filter(None, request.args.get("filter", "").split("|")):
             key, sep, value = clause.partition("::")
@@ -194,6 +197,7 @@ class FakeCredlyApp:
         return filters
 
     def _paged(self, request: Request, fetch) -> Response:
+        """One page of ``fetch(page, per)``'s items in Credly's envelope, with its pagination metadata."""
         page = max(1, _int_arg(request, "page", 1))
         per = min(MAX_PER_PAGE, max(1, _int_arg(request, "per", MAX_PER_PAGE)))
         items, total = fetch(page, per)
@@ -240,6 +244,7 @@ class FakeCredlyApp:
         return _json({"data": self.state.get_badge(org_id, badge_id), "metadata": {}})
 
     def api_badges_revoke(self, request, org_id, badge_id):
+        """``PUT .../badges/<id>/revoke``: revoke the badge with the body's reason."""
         self._auth(request, org_id)
         body = self._body(request)
         badge = self.state.revoke_badge(org_id, badge_id, body.get("reason"),
@@ -256,6 +261,7 @@ class FakeCredlyApp:
         return self._paged(request, lambda page, per: (tokens[(page - 1) * per: page * per], len(tokens)))
 
     def api_oauth_token(self, request):
+        """``POST /oauth/token``: an access token for client credentials sent as form, JSON or Basic auth."""
         fields = request.get_json(silent=True) if request.is_json else request.form
         if not hasattr(fields, "get"):  # invalid JSON or a JSON list: treat as no fields at all
             fields = {}
@@ -271,6 +277,7 @@ class FakeCredlyApp:
 
     # ------------------------------------------------------------------ web pages
     def _web(self, request: Request, route: str, args: dict) -> Response:
+        """Answer a web page request with the ``web_<route>`` method, or an HTML error page."""
         try:
             if route.startswith("unmatched_"):
                 raise FakeCredlyError(404, "Page not found")
@@ -280,12 +287,14 @@ class FakeCredlyApp:
 
     @staticmethod
     def _page(title: str, body: str, status: int = 200) -> Response:
+        """A minimal HTML page around ``body``."""
         page = (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head>"
                 f"<body style='font-family:sans-serif;max-width:40em;margin:2em auto'>"
                 f"<p><small>Fake Credly (test double)</small></p>{body}</body></html>")
         return Response(page, status=status, mimetype="text/html")
 
     def web_badge(self, request, badge_id):
+        """The public page of a badge, as the demo links to it."""
         badge = self.state.public_badge(badge_id)
         template = badge["badge_template"]
         extra = (f"<p>Revoked: {html.escape(badge['revocation_reason'] or '')}</p>"
@@ -299,6 +308,7 @@ class FakeCredlyApp:
             f"<p>State: <strong id='state'>{badge['state']}</strong></p>{extra}{accept}"))
 
     def web_accept(self, request, badge_id):
+        """The earner's page accepting a pending badge (GET shows the form, POST accepts)."""
         if request.method == "POST":
             self.state.accept_badge(badge_id)
             return Response(status=303, headers={"Location": f"/badges/{badge_id}"})
@@ -311,6 +321,7 @@ class FakeCredlyApp:
             f"<form method='post'><button type='submit'>Accept badge</button></form>"))
 
     def web_image(self, request, template_id):
+        """A template's badge image: an SVG hexagon with its initials."""
         name = self.state.template_name(template_id)
         hue = int(hashlib.sha1(template_id.encode()).hexdigest()[:4], 16) % 360
         initials = html.escape("".join(word[0] for word in name.split()[:3]).upper())
@@ -322,6 +333,7 @@ class FakeCredlyApp:
 
     # ------------------------------------------------------------------ controls
     def _control(self, request: Request, path: str) -> Response:
+        """Run a ``/_fake/`` control: a ``control_<endpoint>`` method, else the state method of that name."""
         try:
             endpoint, args = self.url_map.bind("fake-credly").match(path, request.method)
         except HTTPException as exc:
@@ -342,6 +354,7 @@ class FakeCredlyApp:
         return _json({"ok": True} if result is None else result)
 
     def control_faults(self, request, body):
+        """List (GET), clear (DELETE) or add (POST, one spec or a list) injected faults."""
         if request.method == "GET":
             return self.state.faults()
         if request.method == "DELETE":
@@ -357,10 +370,11 @@ class FakeCredlyApp:
     def control_advance_clock(self, request, body):
         return self.state.advance_clock(float(body["seconds"]))
 
-    def control_recent_requests(self, request, body):
+    def control_recent_requests(self, request, _body):
         return self.state.recent_requests(_int_arg(request, "limit", 50))
 
     def _log_entry(self, request: Request, route: str, response: Response, started: float) -> dict:
+        """The request log entry of an API or web call: no Authorization header, secret fields masked."""
         headers = {k: v for k, v in request.headers.items() if k.lower() != "authorization"}
         auth = request.headers.get("Authorization")
         body = request.get_json(silent=True)

@@ -9,8 +9,9 @@ import pytest
 from .server import FakeCredlyServer
 
 
-@pytest.fixture(scope="session")
-def fake_credly_server():
+# Named apart from its fixture: ``fake_credly`` below takes the fixture as an argument of that name.
+@pytest.fixture(scope="session", name="fake_credly_server")
+def fake_credly_server_fixture():
     """The session's running FakeCredlyServer, not reset: prefer ``fake_credly``."""
     with FakeCredlyServer() as server:
         yield server

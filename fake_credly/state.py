@@ -27,7 +27,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections import Counter, deque
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 ISSUED_AT_FORMAT = "%Y-%m-%d %H:%M:%S %z"
 # strptime alone would also take "+00:00" or "Z"; the contract says "+0000", so be strict
@@ -96,12 +96,14 @@ class Fault:
 
     @classmethod
     def from_dict(cls, spec: dict) -> "Fault":
-        unknown = set(spec) - {f for f in cls.__dataclass_fields__ if f != "id"}
+        """A fault from its control-endpoint spec, with defaults filled in; 400 for a spec that does nothing."""
+        unknown = set(spec) - {f.name for f in fields(cls) if f.name != "id"}
         if unknown:
             raise FakeCredlyError(400, f"Unknown fault keys: {sorted(unknown)}")
         fault = cls(**spec)
-        if (fault.status is None and fault.timeout is None and fault.after_commit_timeout is None
-                and not fault.after_commit_drop and not fault.after_commit_without_id and not fault.redirect_to):
+        effects = (fault.status is not None, fault.timeout is not None, fault.after_commit_timeout is not None,
+                   fault.after_commit_drop, fault.after_commit_without_id, fault.redirect_to)
+        if not any(effects):
             raise FakeCredlyError(400, "A fault needs 'status', 'timeout', 'after_commit_timeout', "
                                        "'after_commit_drop', 'after_commit_without_id' or 'redirect_to'")
         if fault.redirect_to and fault.status is None:
@@ -138,6 +140,42 @@ def _slug(text: str) -> str:
 
 def _split(value: str) -> set[str]:
     return {part.strip() for part in value.split(",") if part.strip()}
+
+
+def _checked_badge_body(body: dict) -> tuple:
+    """
+    The fields of a badge to issue, checked as Credly checks them (422 with its message otherwise):
+    ``(email, issued_at, expires_at, evidence, issuer_earner_id)``.
+    """
+    missing = [name for name in REQUIRED_BADGE_FIELDS
+               if not isinstance(body.get(name), str) or not body[name].strip()]
+    if missing:
+        raise FakeCredlyError(422, "Validation failed: " + ", ".join(f"{n} can't be blank" for n in missing))
+    email = body["recipient_email"].strip()
+    if not _EMAIL_RE.match(email):
+        raise FakeCredlyError(422, "Validation failed: recipient_email is not a valid email address")
+    try:
+        if not _ISSUED_AT_RE.match(body["issued_at"]):
+            raise ValueError
+        issued_at = dt.datetime.strptime(body["issued_at"], ISSUED_AT_FORMAT)
+    except ValueError:
+        raise FakeCredlyError(422, "Validation failed: issued_at must look like "
+                                   "'YYYY-MM-DD HH:MM:SS +0000'") from None
+    expires_at = None
+    if body.get("expires_at") is not None:
+        try:
+            expires_at = parse_datetime(str(body["expires_at"]))
+        except ValueError:
+            raise FakeCredlyError(422, "Validation failed: expires_at is not a valid date") from None
+    if body.get("locale") is not None and body["locale"] not in LOCALES:
+        raise FakeCredlyError(422, f"Validation failed: locale {body['locale']!r} is not supported")
+    evidence = body.get("evidence") or []
+    if not isinstance(evidence, list) or any(
+            not isinstance(e, dict) or e.get("type") not in ("UrlEvidence", "IdEvidence") for e in evidence):
+        raise FakeCredlyError(422, "Validation failed: evidence must be a list of UrlEvidence/IdEvidence")
+    earner_id = body.get("issuer_earner_id")
+    earner_id = str(earner_id) if earner_id not in (None, "") else None
+    return email, issued_at, expires_at, evidence, earner_id
 
 
 class FakeCredlyState:
@@ -213,8 +251,11 @@ class FakeCredlyState:
         self._wake.wait(seconds)
 
     # ------------------------------------------------------------------ seeding
-    def add_organization(self, name: str, id: str | None = None, token: str | None = None,
-                         client_id: str | None = None, client_secret: str | None = None) -> dict:
+    # ``id`` (as in Credly's JSON) is passed by keyword, also by the control endpoints' JSON bodies.
+    def add_organization(  # pylint: disable=redefined-builtin
+        self, name: str, id: str | None = None, token: str | None = None,
+        client_id: str | None = None, client_secret: str | None = None,
+    ) -> dict:
         """Create an organization with one authorization token and OAuth client credentials."""
         with self._lock:
             org_id = id or str(uuid.uuid4())
@@ -267,9 +308,12 @@ class FakeCredlyState:
             org = self._org(org_id, status=404)
             org["webhook_url"], org["webhook_event_types"] = url, event_types
 
-    def add_template(self, org_id: str, name: str, id: str | None = None, description: str = "",
-                     state: str = "active", allow_duplicate_badges: bool = False,
-                     skills: list | None = None, vanity_slug: str | None = None) -> dict:
+    # ``id``: as for add_organization.
+    def add_template(  # pylint: disable=redefined-builtin
+        self, org_id: str, name: str, *, id: str | None = None, description: str = "",
+        state: str = "active", allow_duplicate_badges: bool = False,
+        skills: list | None = None, vanity_slug: str | None = None,
+    ) -> dict:
         """Create a badge template and record ``badge_template.created``."""
         if state not in TEMPLATE_STATES:
             raise FakeCredlyError(400, f"state must be one of {TEMPLATE_STATES}")
@@ -457,6 +501,7 @@ class FakeCredlyState:
                     "created_at": _iso(org["created_at"]), "photo_url": None, "website_url": None}
 
     def list_templates(self, org_id: str, filters: dict[str, str], page: int, per: int) -> tuple[list, int]:
+        """One page of the organization's templates matching ``filters`` (state, name), and how many match."""
         with self._lock:
             self._org(org_id)
             states = _split(filters["state"]) if "state" in filters else None
@@ -466,6 +511,7 @@ class FakeCredlyState:
             return [self._template_json(t) for t in rows[(page - 1) * per: page * per]], len(rows)
 
     def get_template(self, org_id: str, template_id: str) -> dict:
+        """One of the organization's templates; 404 for another organization's."""
         with self._lock:
             template = self._templates.get(template_id)
             if template is None or template["organization_id"] != org_id:
@@ -524,6 +570,7 @@ class FakeCredlyState:
             return self._badge_json(self._badge(badge_id))
 
     def template_name(self, template_id: str) -> str:
+        """A template's name, for its image on the web pages."""
         with self._lock:
             template = self._templates.get(template_id)
             if template is None:
@@ -535,6 +582,7 @@ class FakeCredlyState:
         return {key: value for key, value in data.items() if key != "id"}
 
     def get_event(self, org_id: str, event_id: str) -> dict:
+        """One of the organization's events, with its badge or template as they are now."""
         with self._lock:
             event = self._events.get(event_id)
             if event is None or event["organization_id"] != org_id:
@@ -551,34 +599,7 @@ class FakeCredlyState:
     # ------------------------------------------------------------------ API writes
     def issue_badge(self, org_id: str, body: dict) -> dict:
         """Validate and store a badge; duplicate check and insert happen under one lock."""
-        missing = [name for name in REQUIRED_BADGE_FIELDS
-                   if not isinstance(body.get(name), str) or not body[name].strip()]
-        if missing:
-            raise FakeCredlyError(422, "Validation failed: " + ", ".join(f"{n} can't be blank" for n in missing))
-        email = body["recipient_email"].strip()
-        if not _EMAIL_RE.match(email):
-            raise FakeCredlyError(422, "Validation failed: recipient_email is not a valid email address")
-        try:
-            if not _ISSUED_AT_RE.match(body["issued_at"]):
-                raise ValueError
-            issued_at = dt.datetime.strptime(body["issued_at"], ISSUED_AT_FORMAT)
-        except ValueError:
-            raise FakeCredlyError(422, "Validation failed: issued_at must look like "
-                                       "'YYYY-MM-DD HH:MM:SS +0000'") from None
-        expires_at = None
-        if body.get("expires_at") is not None:
-            try:
-                expires_at = parse_datetime(str(body["expires_at"]))
-            except ValueError:
-                raise FakeCredlyError(422, "Validation failed: expires_at is not a valid date") from None
-        if body.get("locale") is not None and body["locale"] not in LOCALES:
-            raise FakeCredlyError(422, f"Validation failed: locale {body['locale']!r} is not supported")
-        evidence = body.get("evidence") or []
-        if not isinstance(evidence, list) or any(
-                not isinstance(e, dict) or e.get("type") not in ("UrlEvidence", "IdEvidence") for e in evidence):
-            raise FakeCredlyError(422, "Validation failed: evidence must be a list of UrlEvidence/IdEvidence")
-        earner_id = body.get("issuer_earner_id")
-        earner_id = str(earner_id) if earner_id not in (None, "") else None
+        email, issued_at, expires_at, evidence, earner_id = _checked_badge_body(body)
         with self._lock:
             self._org(org_id)
             template = self._templates.get(body["badge_template_id"])
@@ -634,6 +655,7 @@ class FakeCredlyState:
                 raise FakeCredlyError(422, "Badge has already been revoked")
             badge["revoked_at"] = self.now()
             badge["revocation_reason"] = reason
+            badge["suppress_revoke_notification_email"] = bool(suppress_email)
             self._change_state(badge, "revoked")
             return self._badge_json(badge)
 
@@ -654,6 +676,7 @@ class FakeCredlyState:
 
     # ------------------------------------------------------------------ inspection
     def record_request(self, route: str, status: int, entry: dict | None) -> None:
+        """Count a request by route and status, and keep its log entry (the last 2000)."""
         with self._lock:
             self._stats["requests_total"] += 1
             self._by_route[route] += 1
@@ -662,6 +685,7 @@ class FakeCredlyState:
                 self._requests.append(entry)
 
     def stats(self) -> dict:
+        """Counters of requests, badges, refusals, faults and webhook deliveries, for tests and benchmarks."""
         with self._lock:
             stats = {key: self._stats[key] for key in (
                 "requests_total", "badges_issued", "duplicates_refused", "rate_limited", "faults_injected",
@@ -709,6 +733,7 @@ class FakeCredlyState:
         return badge
 
     def _earner_decision(self, badge_id: str, new_state: str) -> dict:
+        """Accept or reject a pending badge; 409 when the earner already decided."""
         with self._lock:
             badge = self._badge(badge_id)
             if badge["state"] != "pending":
@@ -719,6 +744,7 @@ class FakeCredlyState:
             return self._badge_json(badge)
 
     def _change_state(self, badge: dict, new_state: str) -> None:
+        """Move a badge to ``new_state`` and record the event; once revoked it no longer blocks a duplicate."""
         badge["state"] = new_state
         badge["state_updated_at"] = self.now()
         if new_state == "revoked":
@@ -733,6 +759,7 @@ class FakeCredlyState:
 
     def _record_event(self, event_type: str, org_id: str, badge_id: str | None = None,
                       template_id: str | None = None) -> dict:
+        """Store an event about a badge or a template and queue its webhook notification."""
         event = {"id": str(uuid.uuid4()), "event_type": event_type, "organization_id": org_id,
                  "occurred_at": _iso(self.now()), "badge_id": badge_id, "template_id": template_id}
         self._events[event["id"]] = event
@@ -741,6 +768,7 @@ class FakeCredlyState:
         return event
 
     def _event_json(self, event: dict) -> dict:
+        """An event as Credly answers it: its badge (or template) rendered as it is now."""
         # The badge is rendered as it is now, not as it was when the event happened.
         data = {key: event[key] for key in ("id", "event_type", "organization_id", "occurred_at")}
         if event["badge_id"]:
@@ -767,6 +795,7 @@ class FakeCredlyState:
         }
 
     def _badge_json(self, badge: dict) -> dict:
+        """A badge as Credly answers it."""
         template = self._template_json(self._templates[badge["template_id"]])
         org = self._orgs[badge["organization_id"]]
         names = [badge["issued_to_first_name"], badge["issued_to_middle_name"], badge["issued_to_last_name"]]
@@ -798,6 +827,7 @@ class FakeCredlyState:
         }
 
     def _queue_webhook(self, event: dict, force: bool = False) -> None:
+        """Queue the event's notification if the organization has a webhook for its type (``force``: any type)."""
         org = self._orgs[event["organization_id"]]
         types = org["webhook_event_types"]
         if not org["webhook_url"] or not (force or types is None or event["event_type"] in types):

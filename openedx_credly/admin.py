@@ -104,7 +104,10 @@ def _sweeper_notice(request, quiet_when_well=False):
         messages.warning(request, _(
             "Periodic tasks are not running: the sweeper has not run since %(since)s UTC (expected every "
             "%(minutes)s minutes). Start Celery beat for the LMS (with Tutor, the credly-beat service)."
-        ) % {"since": status.late_since.strftime("%Y-%m-%d %H:%M"), "minutes": int(status.period.total_seconds() // 60)})
+        ) % {
+            "since": status.late_since.strftime("%Y-%m-%d %H:%M"),
+            "minutes": int(status.period.total_seconds() // 60),
+        })
     elif status.last_run_at and not quiet_when_well:
         messages.info(request, _("Periodic tasks are running: the sweeper last ran at %(last)s UTC.") % {
             "last": status.last_run_at.strftime("%Y-%m-%d %H:%M")})
@@ -433,7 +436,6 @@ class MilestoneAdmin(admin.ModelAdmin):
         for milestone, qualified, queued in report:
             self.message_user(request, _("%(name)s: %(qualified)s learner(s) reached it; %(queued)s badge(s) queued.")
                               % {"name": milestone.name, "qualified": qualified, "queued": queued})
-
 
 
 # Learning-path badges have their own admin module.

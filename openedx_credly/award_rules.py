@@ -18,7 +18,6 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from openedx_credly.platform import get_platform
@@ -119,6 +118,7 @@ def _grade_text(raw, percent):
 # ---------------------------------------------------------------------------
 
 def _bound(value, name):
+    """The grade bound ``name`` as a percent ``Decimal`` with two decimals, None when unset; else ``RuleError``."""
     if value in (None, ""):
         return None
     if isinstance(value, bool):
@@ -167,6 +167,7 @@ def check_rules(trigger, min_grade=None, max_grade=None, modes=None, expires_in_
 
 
 def _check_modes(trigger, modes):
+    """The certificate modes normalized (a list, empty for any mode); ``RuleError`` when they cannot be used."""
     if modes in (None, ""):
         return []
     if isinstance(modes, str):
@@ -200,6 +201,7 @@ def _check_modes(trigger, modes):
 
 
 def _check_months(value):
+    """``expires_in_months`` as an int from 1 to ``MAX_EXPIRY_MONTHS``, None when unset; else ``RuleError``."""
     if value in (None, ""):
         return None
     if isinstance(value, bool) or not isinstance(value, int):
@@ -284,37 +286,6 @@ def awarding_mappings(mappings, achievement):
         return []
     grade = achievement_grade(mappings, achievement)
     return [mapping for mapping in mappings if evaluate(mapping, grade, achievement.mode)]
-
-
-def grade_event_mappings(course_key):
-    """
-    The course's active ``grade`` mappings and its ``passing`` mappings with a grade range:
-    one indexed query, the whole cost of a grade event in a course without them.
-    """
-    from openedx_credly.models import BadgeTemplate, CourseBadgeTemplate  # pylint: disable=import-outside-toplevel
-
-    return list(
-        CourseBadgeTemplate.objects.filter(
-            Q(trigger=TRIGGER_GRADE)
-            | Q(trigger=TRIGGER_PASSING) & (Q(min_grade__isnull=False) | Q(max_grade__isnull=False)),
-            course_id=course_key,
-            is_active=True,
-            template__state=BadgeTemplate.STATE_ACTIVE,
-            template__organization__is_active=True,
-        ).select_related("template")
-    )
-
-
-def not_yet_held(mappings, user_id, course_key):
-    """The mappings whose badge the learner does not hold for this course yet (one query, none if no mapping)."""
-    if not mappings:
-        return []
-    from openedx_credly.models import IssuedBadge  # pylint: disable=import-outside-toplevel
-
-    held = set(IssuedBadge.objects.filter(
-        user_id=user_id, course_id=course_key, template_id__in=[mapping.template_id for mapping in mappings],
-    ).values_list("template_id", flat=True))
-    return [mapping for mapping in mappings if mapping.template_id not in held]
 
 
 def describe(mapping):

@@ -120,7 +120,7 @@ def backfill(course_key, *, trigger=None, since=None, mappings=None, dry_run=Fal
             continue
         earners = _earners(course_key, each_trigger, trigger_mappings, since)
         for chunk in _chunks(earners, chunk_size):
-            _backfill_chunk(course_key, each_trigger, trigger_mappings, chunk, result, dry_run)
+            _backfill_chunk(course_key, each_trigger, trigger_mappings, chunk, result, dry_run=dry_run)
             if progress and result.learners >= next_report:
                 progress(result)
                 while next_report <= result.learners:
@@ -141,7 +141,7 @@ def _earners(course_key, trigger, mappings, since):
             platform.iter_course_earners(course_key, trigger, since))
 
 
-def _backfill_chunk(course_key, trigger, mappings, chunk, result, dry_run):
+def _backfill_chunk(course_key, trigger, mappings, chunk, result, *, dry_run):
     """Handle one chunk of ``(user_id, earned_at, grade, mode)``: a few queries, then one record per learner."""
     user_ids = [row[0] for row in chunk]
     users = {

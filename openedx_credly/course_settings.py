@@ -179,7 +179,8 @@ def set_mapping(course_key, template, *, trigger, source, user=None, is_active=T
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         try:
             with transaction.atomic():
-                created, changed_fields, mapping = _write(course_key, template, wanted, source, user, nested)
+                created, changed_fields, mapping = _write(
+                    course_key, template, wanted, source, user=user, nested=nested)
                 if history and (created or changed_fields):
                     if created:
                         message = _("Added through the %(source)s.") % {"source": _describe(source)}
@@ -200,7 +201,7 @@ def set_mapping(course_key, template, *, trigger, source, user=None, is_active=T
     return MappingChange(mapping=mapping, created=created, changed=bool(changed_fields))
 
 
-def _write(course_key, template, wanted, source, user, nested):
+def _write(course_key, template, wanted, source, *, user, nested):
     """Insert or update the mapping in the current transaction: ``(created, changed_fields, mapping)``."""
     mapping = _locked_mapping(course_key, template)
     if mapping is None:

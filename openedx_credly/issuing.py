@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from openedx_credly import errorlog, issuance, safe_urls
+from openedx_credly import badge_events, errorlog, issuance, safe_urls
 from openedx_credly.connections import UnreadableCredentialsError, client_for
 from openedx_credly.credly import (
     CredlyAuthenticationError,
@@ -52,6 +52,7 @@ class Delivery:
 
 
 def _locale():
+    """The site's language as one of Credly's locales, or None when Credly has none close to it."""
     language = (settings.LANGUAGE_CODE or "en").replace("_", "-")
     if language in CREDLY_LOCALES:
         return language
@@ -265,8 +266,6 @@ def retry_delay(attempts):
 def on_issued(badge):
     """Hook run once a badge exists on Credly (announces it to the platform)."""
     # Never raises: badge_events logs and swallows whatever goes wrong.
-    from openedx_credly import badge_events  # pylint: disable=import-outside-toplevel
-
     badge_events.badge_awarded(badge)
 
 

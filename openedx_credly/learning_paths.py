@@ -99,7 +99,7 @@ def in_any_path(course_key, trigger):
 @receiver(post_delete, sender=LearningPath, dispatch_uid="openedx_credly.learning_path_deleted")
 @receiver(post_save, sender=LearningPathCourse, dispatch_uid="openedx_credly.learning_path_course_saved")
 @receiver(post_delete, sender=LearningPathCourse, dispatch_uid="openedx_credly.learning_path_course_deleted")
-def _path_changed(sender, instance, **kwargs):  # pylint: disable=unused-argument
+def _path_changed(sender, instance, **kwargs):
     """
     A path or one of its courses changed: rebuild the index, and re-evaluate the path.
 
@@ -490,7 +490,7 @@ def backfill_path(path, dry_run=False):
         IssuedBadge.objects.filter(template_id=path.template_id, course_id=NO_COURSE).values_list("user_id", flat=True)
     )
     qualified = sum(
-        1 for user_id, done in recorded.items() if required >= 1 and len(done) >= required and user_id not in holders
+        1 for user_id, done in recorded.items() if 1 <= required <= len(done) and user_id not in holders
     )
     queued = [] if dry_run else reevaluate_path(path, event_type=EVENT_TYPE_BACKFILL)
     return {

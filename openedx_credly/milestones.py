@@ -171,6 +171,7 @@ def record_enrollment_safely(achievement, is_active=True):
 
 
 def _records(kind):
+    """The recorded enrollments (active ones) or completions that milestones of ``kind`` count, and their date field."""
     model, time_field = RECORDS[kind]
     rows = model.objects.all()
     if kind == Milestone.KIND_ENROLLED:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from opaque_keys.edx.django.models import CourseKeyField
 
+from openedx_credly import award_rules
 from openedx_credly.crypto import EncryptedTextField
 
 
@@ -193,8 +194,6 @@ class CourseBadgeTemplate(models.Model):
 
     def clean(self):
         """The award rules must make sense together (see ``award_rules.check_rules``)."""
-        from openedx_credly import award_rules  # pylint: disable=import-outside-toplevel
-
         try:
             rules = award_rules.check_rules(self.trigger, self.min_grade, self.max_grade, self.modes,
                                             self.expires_in_months)

@@ -31,7 +31,7 @@ class StandalonePlatform:
         """Whether ``user`` may manage the course's badge settings."""
         return bool(user.is_active and user.is_staff)
 
-    def get_course_names(self, course_keys):
+    def get_course_names(self, course_keys):  # pylint: disable=unused-argument
         """Display names by course key; unknown courses are left out."""
         return {}
 
@@ -262,7 +262,8 @@ class OpenEdxPlatform(StandalonePlatform):
         # pylint: disable=import-error,import-outside-toplevel
         from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
 
-        known = {str(key) for key in CourseOverview.objects.filter(id__in=list(course_keys)).values_list("id", flat=True)}
+        rows = CourseOverview.objects.filter(id__in=list(course_keys)).values_list("id", flat=True)
+        known = {str(key) for key in rows}
         return [key for key in course_keys if str(key) not in known]
 
     def get_account_privacy(self, user):
@@ -324,6 +325,7 @@ def _in_edx_platform():
 
 @functools.lru_cache(maxsize=None)
 def _load(adapter_path):
+    """The platform adapter: ``adapter_path``'s class if set, else the one matching this process (cached)."""
     if adapter_path:
         return import_string(adapter_path)()
     if _in_edx_platform():
@@ -348,7 +350,7 @@ def get_retirement_signal():
     stand-in ``Signal``, as platform-plugin-aspects does.
     """
     try:
-        # pylint: disable=import-error,import-outside-toplevel
+        # pylint: disable=import-outside-toplevel
         from openedx.core.djangoapps.user_api.accounts.signals import USER_RETIRE_LMS_MISC as signal
     except ImportError:
         return USER_RETIRE_LMS_MISC

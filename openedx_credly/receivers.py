@@ -11,11 +11,12 @@ back alone and never spoils the platform's transaction.
 import dataclasses
 import logging
 
+from django.db.models import Q
 from django.utils import timezone
 
 from openedx_credly import award_rules, milestones, revoking, toggles
 from openedx_credly.awarding import Achievement, record_achievement, record_course_badges
-from openedx_credly.models import CourseBadgeTemplate
+from openedx_credly.models import BadgeTemplate, CourseBadgeTemplate, IssuedBadge
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ def on_certificate_created(signal, sender, certificate, metadata, **kwargs):  # 
     )
 
 
-def on_certificate_changed(signal, sender, certificate, metadata, **kwargs):  # pylint: disable=unused-argument
+def on_certificate_changed(signal, sender, certificate, metadata, **kwargs):
     """A certificate changed status; becoming downloadable earns the badge like a new one."""
     on_certificate_created(signal, sender, certificate, metadata, **kwargs)
 
@@ -76,7 +77,9 @@ def on_certificate_revoked(signal, sender, certificate, metadata, **kwargs):  # 
         log.exception("openedx-credly could not handle a certificate revocation.")
 
 
-def on_passing_status_updated(signal, sender, course_passing_status, metadata, **kwargs):  # pylint: disable=unused-argument
+def on_passing_status_updated(  # pylint: disable=unused-argument
+    signal, sender, course_passing_status, metadata, **kwargs
+):
     """The learner's grade crossed the passing line; passing earns the course's passing badge."""
     if not course_passing_status.is_passing:
         return
@@ -87,7 +90,9 @@ def on_passing_status_updated(signal, sender, course_passing_status, metadata, *
     )
 
 
-def on_ccx_passing_status_updated(signal, sender, course_passing_status, metadata, **kwargs):  # pylint: disable=unused-argument
+def on_ccx_passing_status_updated(  # pylint: disable=unused-argument
+    signal, sender, course_passing_status, metadata, **kwargs
+):
     """Passing a CCX course earns the badge of the course it was made from."""
     if not course_passing_status.is_passing:
         return
@@ -98,6 +103,34 @@ def on_ccx_passing_status_updated(signal, sender, course_passing_status, metadat
     )
 
 
+def _grade_event_mappings(course_key):
+    """
+    The course's active ``grade`` mappings and its ``passing`` mappings with a grade range:
+    one indexed query, the whole cost of a grade event in a course without them.
+    """
+    return list(
+        CourseBadgeTemplate.objects.filter(
+            Q(trigger=CourseBadgeTemplate.TRIGGER_GRADE)
+            | (Q(trigger=CourseBadgeTemplate.TRIGGER_PASSING)
+               & (Q(min_grade__isnull=False) | Q(max_grade__isnull=False))),
+            course_id=course_key,
+            is_active=True,
+            template__state=BadgeTemplate.STATE_ACTIVE,
+            template__organization__is_active=True,
+        ).select_related("template")
+    )
+
+
+def _not_yet_held(mappings, user_id, course_key):
+    """The mappings whose badge the learner does not hold for this course yet (one query, none if no mapping)."""
+    if not mappings:
+        return []
+    held = set(IssuedBadge.objects.filter(
+        user_id=user_id, course_id=course_key, template_id__in=[mapping.template_id for mapping in mappings],
+    ).values_list("template_id", flat=True))
+    return [mapping for mapping in mappings if mapping.template_id not in held]
+
+
 def on_persistent_grade_changed(signal, sender, grade, metadata, **kwargs):  # pylint: disable=unused-argument
     """
     The learner's course grade was recomputed (on every graded submission): the course's
@@ -105,13 +138,13 @@ def on_persistent_grade_changed(signal, sender, grade, metadata, **kwargs):  # p
     passed, award when the grade is in their range. One query for a course without them.
     """
     try:
-        mappings = award_rules.grade_event_mappings(grade.course.course_key)
+        mappings = _grade_event_mappings(grade.course.course_key)
         if not mappings:
             return
         if not grade.passed_timestamp:
             mappings = [mapping for mapping in mappings if mapping.trigger == CourseBadgeTemplate.TRIGGER_GRADE]
         # Grades are recomputed often: a learner already holding the badge costs one query more, no write.
-        mappings = award_rules.not_yet_held(
+        mappings = _not_yet_held(
             [mapping for mapping in mappings if award_rules.evaluate(mapping, grade.percent_grade)],
             grade.user_id, grade.course.course_key,
         )
@@ -132,6 +165,7 @@ def on_persistent_grade_changed(signal, sender, grade, metadata, **kwargs):  # p
 
 
 def _enrollment(enrollment, metadata, is_active):
+    """Count an enrollment (or, with ``is_active`` false, an unenrollment) toward milestones; never raises."""
     try:
         achievement = _achievement(enrollment.user, enrollment.course.course_key, "", metadata)
         if is_active and getattr(enrollment, "creation_date", None):

@@ -44,6 +44,7 @@ def upsert_template(organization, data, now=None):
 
 @transaction.atomic
 def _apply(organization, templates, now):
+    """Store Credly's active templates and archive the ones it no longer lists; (stored, archived) counts."""
     seen = set()
     for data in templates:
         upsert_template(organization, data, now)

@@ -14,7 +14,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.auth import get_user_model
 
-from openedx_credly import backfill, health, issuance, issuing, refresh, revoking, scheduling, sync, webhooks
+from openedx_credly import backfill, health, issuance, issuing, refresh, retention, revoking, scheduling, sync, webhooks
 from openedx_credly.models import CourseBadgeTemplate, CredlyOrganization
 
 log = logging.getLogger(__name__)
@@ -138,8 +138,6 @@ def revoke_badge(self, badge_id):
 @shared_task(ignore_result=True, name="openedx_credly.tasks.release_deferred_webhook_events")
 def release_deferred_webhook_events():
     """Enqueue webhook events deferred by the flood limit, as far as the budget allows (periodic)."""
-    from openedx_credly import webhooks  # pylint: disable=import-outside-toplevel
-
     released = webhooks.release_deferred()
     if released:
         log.info("Released %s deferred Credly webhook event(s).", released)
@@ -149,6 +147,4 @@ def release_deferred_webhook_events():
 @shared_task(ignore_result=True, name="openedx_credly.tasks.prune_records")
 def prune_records():
     """Delete webhook events and error-log entries older than their retention settings (periodic)."""
-    from openedx_credly import retention  # pylint: disable=import-outside-toplevel
-
     return retention.prune()

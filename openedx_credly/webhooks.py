@@ -197,6 +197,7 @@ def schedule_processing(event_pk):
 
 
 def _finish(event, outcome, event_type=None):
+    """Record the event's outcome (and type, when known) as processed now."""
     fields = {"outcome": outcome, "processed_at": timezone.now()}
     if event_type:
         fields["event_type"] = event_type[:64]
@@ -255,6 +256,7 @@ def apply_event(organization, event_type, data):
 
 
 def _apply_badge_event(organization, event_type, badge_data):
+    """Import the badge a ``badge.*`` event names, or mark it gone when it was deleted."""
     if not isinstance(badge_data, dict) or not badge_data.get("id"):
         return WebhookEvent.OUTCOME_IGNORED
     if event_type == "badge.deleted" or badge_data.get("deleted"):
@@ -267,6 +269,7 @@ def _apply_badge_event(organization, event_type, badge_data):
 
 
 def _apply_template_event(organization, event_type, template_data):
+    """Upsert the template a ``badge_template.*`` event names, or archive it when it was deleted."""
     if not isinstance(template_data, dict) or not template_data.get("id"):
         return WebhookEvent.OUTCOME_IGNORED
     template_id = str(template_data["id"])
