@@ -55,7 +55,7 @@ def test_distinction_beside_the_passing_badge(passing_mapping, distinction, cour
 @pytest.mark.parametrize("grade, awarded", [(0.9, True), ("0.9", True), (0.92, True), ("92%", True),
                                             (0.8999, False), ("", False), (None, False), ("n/a", False)])
 def test_certificate_grade_as_number_string_or_missing(distinction, course_key, learner, grade, awarded,
-                                                       django_capture_on_commit_callbacks):
+                                                       *, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         send_certificate(learner, course_key, grade)
     assert IssuedBadge.objects.filter(user=learner).exists() is awarded

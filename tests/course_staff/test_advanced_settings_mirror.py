@@ -37,7 +37,7 @@ def studio_receiver():
     """Connect the Studio receivers as edx-platform's CMS does for plugins (the test host is an LMS)."""
     connected = []
     for module, config in _iter_plugins("cms.djangoapp"):
-        for signal, receiver, receiver_config in _iter_receivers(module, config):
+        for signal, receiver, _receiver_config in _iter_receivers(module, config):
             uid = f"test-cms:{receiver.__module__}.{receiver.__name__}"
             if signal is COURSE_CATALOG_INFO_CHANGED:
                 signal.connect(receiver, dispatch_uid=uid)
@@ -81,7 +81,7 @@ def test_trigger_defaults_to_certificate_and_publishing_again_changes_nothing(co
 
 
 def test_removing_the_key_removes_only_the_advanced_settings_mapping(course_row, course_key, template,
-                                                                      second_template):
+                                                                     second_template):
     CourseBadgeTemplate.objects.create(course_id=course_key, template=second_template, source="api")
     set_other_settings(course_row, {"credly": {"badge_template_id": TEMPLATE_ID}})
     advanced_settings.mirror_course(course_key)

@@ -1,4 +1,5 @@
 """Backfill: past earners get their badge through the queue, once each, with progress and a summary."""
+import inspect
 from datetime import datetime, timedelta, timezone
 from unittest import mock
 
@@ -139,9 +140,10 @@ def test_backfill_streams_in_chunks(credly_course, course_key):
 
     real_chunk = backfill._backfill_chunk  # pylint: disable=protected-access
 
-    def chunk_spy(course_key_, trigger, mappings, chunk, result, dry_run):
+    def chunk_spy(*args, **kwargs):
+        result = inspect.signature(real_chunk).bind(*args, **kwargs).arguments["result"]
         state["ahead"].append(state["yielded"] - result.learners)
-        return real_chunk(course_key_, trigger, mappings, chunk, result, dry_run)
+        return real_chunk(*args, **kwargs)
 
     with mock.patch.object(get_platform(), "iter_course_earners", side_effect=earners), \
             mock.patch.object(backfill, "_backfill_chunk", side_effect=chunk_spy):
@@ -187,7 +189,7 @@ def test_command_refuses_a_bad_date(credly_course, course_key):
         call_command("credly_backfill", "--course", str(course_key), "--since", "01/02/2025")
 
 
-def test_admin_action_backfills_and_reports(credly_course, course_key, use_fake_credly, client, django_user_model,
+def test_admin_action_backfills_and_reports(credly_course, course_key, use_fake_credly, client, django_user_model, *,
                                             django_capture_on_commit_callbacks):
     make_earners(course_key, 12)
     make_earners(course_key, 1, start=99, is_active=False)

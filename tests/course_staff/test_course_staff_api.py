@@ -124,7 +124,7 @@ def test_templates_list_who(api, people, template, role, expected):
     assert api.get(TEMPLATES_URL).status_code == expected
 
 
-def test_templates_list_shows_only_usable_templates(api, people, template, archived_template, draft_template,
+def test_templates_list_shows_only_usable_templates(api, people, template, archived_template, draft_template, *,
                                                     organization):
     from openedx_credly.models import CredlyOrganization  # pylint: disable=import-outside-toplevel
 
@@ -214,7 +214,7 @@ def test_old_style_course_ids_are_accepted(api, people, template):
     ({"template_id": "x" * 65}, "template_id"),
     ([{"template_id": TEMPLATE_ID}], "JSON object"),
 ])
-def test_post_errors_are_400_with_developer_message(api, people, template, archived_template, draft_template,
+def test_post_errors_are_400_with_developer_message(api, people, template, archived_template, draft_template, *,
                                                     body, words):
     api.force_authenticate(people["course_staff"])
 
@@ -316,7 +316,7 @@ def test_a_post_that_loses_the_race_updates_the_winner_row(api, people, template
     """Another request inserts the mapping between our look-up and our insert: one row, a 200."""
     api.force_authenticate(people["course_staff"])
 
-    def look_up_before_the_winner_commits(*args):  # pylint: disable=unused-argument
+    def look_up_before_the_winner_commits(*args):
         # The other request's row lands just after our look-up saw nothing.
         CourseBadgeTemplate.objects.create(course_id=course_key, template=template, trigger="certificate",
                                            source="api")
@@ -351,4 +351,3 @@ def test_the_api_is_served_by_the_lms_and_by_studio(project):
 
 def test_usable_templates_matches_the_api(template, archived_template):
     assert list(course_settings.usable_templates()) == [template]
-

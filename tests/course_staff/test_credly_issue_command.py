@@ -58,7 +58,7 @@ def test_dry_run_for_a_learner_who_has_not_earned_it_dates_now_and_says_so(mappi
     assert "has not earned" in captured.err
 
 
-def test_dry_run_of_an_oauth_organization_prints_no_secret(template, organization, mapping, learner, course_key,
+def test_dry_run_of_an_oauth_organization_prints_no_secret(template, organization, mapping, learner, course_key, *,
                                                            capsys):
     organization.client_id, organization.client_secret = "client-1", "oauth-secret-value-123"
     organization.save()

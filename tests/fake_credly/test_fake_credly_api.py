@@ -70,7 +70,7 @@ def test_revoked_credentials_fail_until_restored(fake_org):
 def test_other_organization_is_403_and_unknown_organization_404(fake_org):
     other = fake_org.state.add_organization("Other Org")
     response = fake_org.http.get(f"{fake_org.server.api_base_url}organizations/{other['id']}/badges",
-                               headers=fake_org.headers, timeout=5)
+                                 headers=fake_org.headers, timeout=5)
     assert response.status_code == 403
     assert "access" in response.json()["data"]["message"]
     response = fake_org.http.get(f"{fake_org.server.api_base_url}organizations/no-such-org", headers=fake_org.headers)
@@ -84,7 +84,7 @@ def test_oauth_token_in_form_json_or_basic_and_expiry(fake_org):
     by_form = fake_org.http.post(url, data=fields)
     by_json = fake_org.http.post(url, json=fields)
     by_basic = fake_org.http.post(url, data={"grant_type": "client_credentials"},
-                                auth=(org["client_id"], org["client_secret"]))
+                                  auth=(org["client_id"], org["client_secret"]))
     for response in (by_form, by_json, by_basic):
         assert response.status_code == 200
         assert response.json()["token_type"] == "Bearer"
@@ -227,7 +227,7 @@ def test_revoke_then_issue_again(fake_org):
     badge = fake_org.issue(issuer_earner_id="7").json()["data"]
     assert fake_org.put(f"badges/{badge['id']}/revoke", json={}).status_code == 422
     response = fake_org.put(f"badges/{badge['id']}/revoke",
-                          json={"reason": "Certificate invalidated", "suppress_revoke_notification_email": False})
+                            json={"reason": "Certificate invalidated", "suppress_revoke_notification_email": False})
     assert response.status_code == 200
     revoked = response.json()["data"]
     assert revoked["state"] == "revoked"
@@ -252,7 +252,7 @@ def test_badge_list_filters_and_sort(fake_org):
         ("d", "bob@home.example.com", other["id"], "2026-04-01 10:00:00 +0100", None),
     ]:
         ids[name] = fake_org.issue(recipient_email=email, badge_template_id=template, issued_at=earned,
-                                 issuer_earner_id=earner_id).json()["data"]["id"]
+                                   issuer_earner_id=earner_id).json()["data"]["id"]
     fake_org.state.accept_badge(ids["c"])
 
     def listed(filter_, sort=None):

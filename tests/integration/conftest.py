@@ -72,7 +72,7 @@ def publish_to_workers(redis_broker, settings, use_fake_credly):  # pylint: disa
         settings.CREDLY_QUEUE_GRACE_PERIOD = 0
         redis_broker.purge(queue)
         context = harness.publishing_to(redis_broker.url)
-        context.__enter__()  # pylint: disable=unnecessary-dunder-call
+        context.__enter__()
         stack.append((context, queue))
 
     yield start

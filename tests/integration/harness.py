@@ -175,7 +175,7 @@ def database_environment(connection=None) -> dict[str, str]:
     shared with another process, so it is refused.
     """
     if connection is None:
-        from django.db import connection  # pylint: disable=import-outside-toplevel,redefined-outer-name
+        from django.db import connection  # pylint: disable=import-outside-toplevel
     settings_dict = connection.settings_dict
     name = str(settings_dict["NAME"])
     if connection.vendor == "sqlite":
@@ -353,7 +353,7 @@ class CeleryWorker:
 class WorkerPool:
     """``count`` workers on one queue; a context manager that stops them all on exit."""
 
-    def __init__(self, count: int, env: dict[str, str], queue: str, log_dir: Path, pool: str = "solo",
+    def __init__(self, count: int, env: dict[str, str], queue: str, log_dir: Path, *, pool: str = "solo",
                  prefix: str = "credly-it"):
         tag = uuid.uuid4().hex[:6]
         self.workers = [

@@ -22,8 +22,8 @@ CHILD_TIMEOUT = 300
 
 def test_real_worker_tests_pass_on_mariadb():
     require_service(harness.redis_available(), "Redis does not answer on 127.0.0.1:6379 (start it, or run .ci/run)")
-    require_service(harness.mariadb_available(), "MariaDB does not answer on 127.0.0.1:3306 as root "
-                                                  "(start it, or run .ci/run)")
+    require_service(harness.mariadb_available(),
+                    "MariaDB does not answer on 127.0.0.1:3306 as root (start it, or run .ci/run)")
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("DEVHOST_DB", "DEVHOST_SQLITE", "DEVHOST_SETTINGS", "PYTEST_"))}
     env.update({

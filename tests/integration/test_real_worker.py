@@ -59,7 +59,7 @@ def progress(queue, broker, pool):
 
 
 def test_events_in_badges_out_exactly_once(two_workers, publish_to_workers, credly_org, redis_broker,
-                                           passing_mapping, course_key):
+                                           passing_mapping, *, course_key):
     """
     Twelve learners pass and get their certificate, and the platform repeats each event:
     every learner gets exactly the course's two badges on Credly, each sent once.
@@ -101,7 +101,7 @@ def test_events_in_badges_out_exactly_once(two_workers, publish_to_workers, cred
 
 
 def test_two_workers_racing_for_the_same_badges_issue_each_once(two_workers, publish_to_workers, credly_org,
-                                                                  redis_broker, passing_mapping, course_key):
+                                                                redis_broker, passing_mapping, *, course_key):
     """The same badge ids enqueued 25 times each, to two workers at once: one badge each on Credly."""
     pool, queue = two_workers
     publish_to_workers(queue)

@@ -47,7 +47,7 @@ def outcomes():
 
 
 def test_forged_flood_costs_at_most_the_limit_and_the_genuine_event_is_fetched_later(
-        make_worker_env, publish_to_workers, credly_org, redis_broker, template, course_key, settings, tmp_path):
+        make_worker_env, publish_to_workers, credly_org, redis_broker, template, *, course_key, settings, tmp_path):
     settings.CREDLY_WEBHOOK_UNCONFIRMED_LIMIT = LIMIT
     settings.CREDLY_WEBHOOK_UNCONFIRMED_WINDOW = WINDOW
     queue = new_queue_name()
@@ -118,8 +118,7 @@ def release(worker, broker, queue):
     """Run the periodic release task in the worker, wait for it and for the fetches it enqueued; its result."""
     done = _RELEASED.findall(worker.log_text())
     tasks.release_deferred_webhook_events.apply_async(**scheduling.routing())
-    results = harness.wait_until(lambda: (lambda found: found[len(done):])(_RELEASED.findall(worker.log_text())),
-                                 WAIT, worker.log_text)
+    results = harness.wait_until(lambda: _RELEASED.findall(worker.log_text())[len(done):], WAIT, worker.log_text)
     harness.wait_until(lambda: broker.idle(queue) and not WebhookEvent.objects.filter(
         outcome=WebhookEvent.OUTCOME_RECEIVED).exists(), WAIT, worker.log_text)
     return int(results[0])

@@ -25,7 +25,7 @@ WAIT = 90
 
 
 def test_worker_killed_mid_issue_then_restarted_issues_every_badge_once(
-    make_worker_env, publish_to_workers, credly_org, redis_broker, passing_mapping, course_key, tmp_path,
+    make_worker_env, publish_to_workers, credly_org, redis_broker, passing_mapping, *, course_key, tmp_path,
 ):
     queue = new_queue_name()
     publish_to_workers(queue)

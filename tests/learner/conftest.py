@@ -1,5 +1,6 @@
 """Fixtures of the learner-facing tests: badges in every state, and the fake Credly seeded to match."""
 import itertools
+import shutil
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -7,9 +8,11 @@ import pytest
 from django.core.cache import cache
 from edx_rest_framework_extensions.auth.jwt.tests.utils import generate_jwt
 from rest_framework_jwt.settings import api_settings as jwt_api_settings
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
 
 from openedx_credly.models import BadgeIssuance, IssuedBadge
-from tests.conftest import ORG_ID, TEMPLATE_ID, TOKEN, make_learner
+from tests.conftest import ORG_ID, TEMPLATE_ID, TOKEN, make_learner, require_service
 
 EARNED = datetime(2026, 3, 14, 9, 30, tzinfo=timezone.utc)
 _sequence = itertools.count(1)
@@ -86,3 +89,22 @@ def issue_on_fake(fake, email, template_id=TEMPLATE_ID, earner_id=None, org_id=O
     if earner_id:
         body["issuer_earner_id"] = earner_id
     return fake.state.issue_badge(org_id, body)
+
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+
+
+@pytest.fixture
+def browser(tmp_path):
+    """Headless Chromium driven by Selenium (the browser tests); skipped where Chromium is missing."""
+    require_service(shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER), "chromium and chromedriver are needed")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                     "--disable-component-update", "--no-first-run", "--disable-sync", "--window-size=1120,900",
+                     "--hide-scrollbars", f"--user-data-dir={tmp_path / 'chromium-profile'}"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()

@@ -57,18 +57,18 @@ BADGE_SVG = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 120">
 COLORS = {"python": "#0a3055", "data": "#9d0054", "cloud": "#0d7d4d"}
 
 
-def badge_image(request, slug):  # pylint: disable=unused-argument
+def badge_image(request, slug):
     """A badge image, as Credly's image host would serve it."""
     svg = BADGE_SVG.replace("__COLOR__", COLORS.get(slug, "#5c5c5c")).replace("__LABEL__", slug[:2].upper())
     return HttpResponse(svg, content_type="image/svg+xml")
 
 
-def static_file(request, name):  # pylint: disable=unused-argument
+def static_file(request, name):
     """The bundle and Paragon's stylesheets."""
     files = {"bundle.js": BUNDLE, "core.css": PARAGON_CSS, "light.css": PARAGON_THEME}
     if name not in files or not files[name].exists():
         raise Http404(name)
-    return FileResponse(open(files[name], "rb"))  # pylint: disable=consider-using-with
+    return FileResponse(open(files[name], "rb"))
 
 
 urlpatterns = [

@@ -5,7 +5,7 @@ from django.test.utils import CaptureQueriesContext
 from opaque_keys.edx.keys import CourseKey
 
 from devhost.standin.models import Course
-from openedx_credly import panel
+from openedx_credly import panel, tasks
 from openedx_credly.models import BadgeTemplate, CourseBadgeTemplate, CredlyOrganization, IssuedBadge
 from tests.conftest import make_learner
 from tests.learner.conftest import jwt_header, make_badge
@@ -159,8 +159,8 @@ def _query_count(client, user):
 
 
 def test_query_count_is_constant_for_1_and_100_badges(client, organization, django_assert_num_queries):
-    one, hundred = make_learner(username="one", email="one@example.com"), make_learner(username="many",
-                                                                                          email="many@example.com")
+    one = make_learner(username="one", email="one@example.com")
+    hundred = make_learner(username="many", email="many@example.com")
     _many_badges(one, organization, 1)
     for number in range(100):
         template = BadgeTemplate.objects.create(organization=organization, template_id=f"big-{number}",
@@ -203,9 +203,7 @@ def test_rendering_never_calls_credly(client, learner, template, credly_api):
 
 
 def test_first_view_enqueues_one_import_after_commit(client, learner, template, monkeypatch,
-                                                      django_capture_on_commit_callbacks):
-    from openedx_credly import tasks
-
+                                                     django_capture_on_commit_callbacks):
     enqueued = []
     monkeypatch.setattr(tasks.import_badges_for_user, "apply_async",
                         lambda args=None, **kwargs: enqueued.append(args))
@@ -220,16 +218,14 @@ def test_first_view_enqueues_one_import_after_commit(client, learner, template, 
 
 
 def test_staff_viewing_a_learner_does_not_import_for_them(client, staff, learner, monkeypatch,
-                                                         django_capture_on_commit_callbacks):
-    from openedx_credly import tasks
-
+                                                          django_capture_on_commit_callbacks):
     enqueued = []
     monkeypatch.setattr(tasks.import_badges_for_user, "apply_async",
                         lambda args=None, **kwargs: enqueued.append(args))
     client.force_login(staff)
     with django_capture_on_commit_callbacks(execute=True):
         client.get(URL, {"username": learner.username})
-    assert enqueued == []
+    assert not enqueued
 
 
 def test_first_view_import_can_be_turned_off(client, learner, settings, django_capture_on_commit_callbacks):
@@ -242,7 +238,8 @@ def test_first_view_import_can_be_turned_off(client, learner, settings, django_c
 
 def test_badges_of_a_disconnected_organization_never_show(client, learner, template):
     # Badges exist only through our own templates: a stranger organization has none here.
-    stranger = CredlyOrganization.objects.create(name="Elsewhere", organization_id="99999999-0000-0000-0000-000000000000")
+    stranger = CredlyOrganization.objects.create(name="Elsewhere",
+                                                 organization_id="99999999-0000-0000-0000-000000000000")
     foreign = BadgeTemplate.objects.create(organization=stranger, template_id="foreign", name="Foreign")
     make_badge(learner, template)
     make_badge(learner, foreign, IssuedBadge.STATE_QUEUED)

@@ -5,7 +5,6 @@ The panel in headless Chromium, framed the way frontend-plugin-framework frames 
 The host page is served on another port (another origin of the same site, like the
 profile MFE beside the LMS), so the messages really cross origins.
 """
-import shutil
 import threading
 from datetime import datetime, timezone
 from functools import partial
@@ -16,16 +15,18 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
+from opaque_keys.edx.keys import CourseKey
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from devhost.standin.models import Course
-from openedx_credly.models import BadgeTemplate, IssuedBadge
-from tests.conftest import make_learner, require_service
+from openedx_credly.models import BadgeTemplate, CredlyOrganization, IssuedBadge
+from tests.conftest import make_learner
 from tests.learner.conftest import make_badge
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 WAIT = 15
 
 HOST_PAGE = """<!DOCTYPE html>
@@ -70,7 +71,8 @@ HOST_PAGE = """<!DOCTYPE html>
 BADGE_SVG = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 120">
 <polygon points="60,4 108,32 108,88 60,116 12,88 12,32" fill="__COLOR__"/>
 <polygon points="60,18 96,39 96,81 60,102 24,81 24,39" fill="#fff" opacity=".22"/>
-<text x="60" y="70" font-family="Arial" font-size="30" font-weight="700" fill="#fff" text-anchor="middle">__LABEL__</text>
+<text x="60" y="70" font-family="Arial" font-size="30" font-weight="700" fill="#fff"
+      text-anchor="middle">__LABEL__</text>
 </svg>"""
 COLORS = {"python": ("#0a3055", "PY"), "data": ("#9d0054", "DA"), "cloud": ("#0d7d4d", "CL")}
 
@@ -123,24 +125,6 @@ def host_site(live_server, settings):
     server.server_close()
 
 
-@pytest.fixture
-def browser(tmp_path):
-    require_service(shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER), "chromium and chromedriver are needed")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                     "--disable-component-update", "--no-first-run", "--disable-sync", "--window-size=1120,900",
-                     "--hide-scrollbars", f"--user-data-dir={tmp_path / 'chromium-profile'}"):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    yield driver
-    driver.quit()
-
-
 def log_in(browser, live_server, user):
     """Give the browser the session of ``user`` (a cookie of the LMS host, as after logging in)."""
     client = Client()
@@ -151,9 +135,7 @@ def log_in(browser, live_server, user):
 
 
 def wait_for(browser, condition, message):
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(browser, WAIT).until(lambda driver: condition(driver), message=message)
+    return WebDriverWait(browser, WAIT).until(condition, message=message)
 
 
 def events(browser):
@@ -161,10 +143,6 @@ def events(browser):
 
 
 def seed_badges(learner, host_origin):
-    from opaque_keys.edx.keys import CourseKey
-
-    from openedx_credly.models import CredlyOrganization
-
     organization = CredlyOrganization.objects.create(name="Open edX Academy",
                                                      organization_id="11111111-2222-3333-4444-555555555555")
     rows = {}
@@ -189,8 +167,6 @@ def seed_badges(learner, host_origin):
 
 
 def test_panel_revealed_for_a_learner_with_badges(browser, live_server, host_site):
-    from selenium.webdriver.common.by import By
-
     learner = make_learner()
     badges = seed_badges(learner, host_site)
     log_in(browser, live_server, learner)
@@ -226,8 +202,6 @@ def test_panel_revealed_for_a_learner_with_badges(browser, live_server, host_sit
 
 
 def test_panel_adapts_to_a_narrow_frame(browser, live_server, host_site):
-    from selenium.webdriver.common.by import By
-
     learner = make_learner()
     seed_badges(learner, host_site)
     log_in(browser, live_server, learner)
@@ -248,8 +222,6 @@ def test_panel_adapts_to_a_narrow_frame(browser, live_server, host_site):
 
 
 def test_a_learner_without_badges_gets_a_one_line_empty_state_not_a_spinner(browser, live_server, host_site):
-    from selenium.webdriver.common.by import By
-
     learner = make_learner(username="nobadge", email="nobadge@example.com")
     log_in(browser, live_server, learner)
     browser.get(f"{host_site}/profile/")
@@ -265,8 +237,6 @@ def test_a_learner_without_badges_gets_a_one_line_empty_state_not_a_spinner(brow
 
 
 def test_an_anonymous_visitor_gets_the_empty_state(browser, live_server, host_site):
-    from selenium.webdriver.common.by import By
-
     browser.get(f"{host_site}/profile/")
     wait_for(browser, lambda d: "PLUGIN_READY" in events(d), "the panel never said it was ready")
     assert "d-none" not in browser.find_element(By.ID, "plugin").get_attribute("class")
@@ -275,8 +245,6 @@ def test_an_anonymous_visitor_gets_the_empty_state(browser, live_server, host_si
 
 
 def test_a_host_that_is_not_allowed_cannot_frame_the_panel(browser, live_server, host_site, settings):
-    from selenium.webdriver.common.by import By
-
     learner = make_learner()
     seed_badges(learner, host_site)
     log_in(browser, live_server, learner)
@@ -302,8 +270,6 @@ def test_a_host_that_is_not_allowed_cannot_frame_the_panel(browser, live_server,
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_the_documented_height_fits_one_row_exactly(browser, live_server, host_site, lang):
-    from selenium.webdriver.common.by import By
-
     learner = make_learner()
     seed_badges(learner, host_site)
     log_in(browser, live_server, learner)
@@ -331,8 +297,6 @@ def test_the_documented_height_fits_one_row_exactly(browser, live_server, host_s
 
 
 def test_after_older_badges_the_page_still_speaks_to_the_profile(browser, live_server, host_site, settings):
-    from selenium.webdriver.common.by import By
-
     settings.CREDLY_BADGES_PAGE_SIZE = 2
     learner = make_learner()
     seed_badges(learner, host_site)

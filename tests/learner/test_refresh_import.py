@@ -2,7 +2,9 @@
 from io import StringIO
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
+from opaque_keys.edx.keys import CourseKey
 
 from openedx_credly import refresh, tasks
 from openedx_credly.models import BadgeTemplate, CourseBadgeTemplate, IssuedBadge
@@ -52,7 +54,7 @@ def test_refresh_brings_pending_badges_in_step(learner, other_learner, template,
 
 
 def test_refresh_takes_the_least_recently_checked_first_and_respects_the_limit(learner, template, organization,
-                                                                                fake_org):
+                                                                               fake_org):
     rows = []
     for number in range(5):
         other = BadgeTemplate.objects.create(organization=organization, template_id=f"t{number}", name=f"T{number}")
@@ -131,8 +133,6 @@ def test_stale_data_does_not_undo_a_newer_state(learner, template, fake_org):
 
 
 def test_periodic_task_is_scheduled_and_refreshes(learner, template, fake_org, settings):
-    from django.conf import settings as django_settings
-
     assert django_settings.CELERY_BEAT_SCHEDULE["openedx-credly-refresh-pending-badges"]["task"] == \
         "openedx_credly.tasks.refresh_pending_badges"
     data, badge = recorded_on_fake(fake_org, learner, template)
@@ -248,8 +248,6 @@ def test_badges_of_other_organizations_are_never_imported(learner, template, fak
 
 
 def test_a_template_mapped_to_two_courses_imports_without_a_course(learner, template, course_key, fake_org):
-    from opaque_keys.edx.keys import CourseKey
-
     CourseBadgeTemplate.objects.create(course_id=course_key, template=template)
     CourseBadgeTemplate.objects.create(course_id=CourseKey.from_string("course-v1:Org+Other+2026"), template=template)
     issue_on_fake(fake_org, learner.email)

@@ -1,8 +1,11 @@
 """Certificate revoked → badge revoked on Credly; BADGE_AWARDED / BADGE_REVOKED announced."""
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from openedx_events.learning.signals import BADGE_AWARDED, BADGE_REVOKED
 
-from openedx_credly import badge_events, revoking
+from openedx_credly import badge_events, issuance, revoking
 from openedx_credly.models import CredlyErrorLog, IssuedBadge
 from tests.conftest import CERTIFICATE_REVOKED, ORG_ID, send_certificate
 from tests.learner.conftest import issue_on_fake, make_badge
@@ -47,7 +50,7 @@ def revoke_certificate(learner, course_key, capture, execute=True):
 
 
 def test_revoked_certificate_revokes_the_badge_on_credly(client, learner, template, course_key, revoking_mapping,
-                                                         fake_org, announced, django_capture_on_commit_callbacks):
+                                                         *, fake_org, announced, django_capture_on_commit_callbacks):
     data, badge = badge_on_fake(fake_org, learner, template, course_key)
 
     revoke_certificate(learner, course_key, django_capture_on_commit_callbacks)
@@ -66,7 +69,7 @@ def test_revoked_certificate_revokes_the_badge_on_credly(client, learner, templa
 
 
 def test_receiver_does_no_network_io(learner, template, course_key, revoking_mapping, credly_api,
-                                     django_capture_on_commit_callbacks):
+                                     *, django_capture_on_commit_callbacks):
     make_badge(learner, template, course_id=course_key)
     callbacks = revoke_certificate(learner, course_key, django_capture_on_commit_callbacks, execute=False)
     assert len(callbacks) == 1
@@ -74,7 +77,7 @@ def test_receiver_does_no_network_io(learner, template, course_key, revoking_map
 
 
 def test_mapping_without_revocation_keeps_the_badge(learner, template, course_key, mapping, fake_org,
-                                                    django_capture_on_commit_callbacks):
+                                                    *, django_capture_on_commit_callbacks):
     data, badge = badge_on_fake(fake_org, learner, template, course_key)
     callbacks = revoke_certificate(learner, course_key, django_capture_on_commit_callbacks)
     assert callbacks == []
@@ -83,7 +86,7 @@ def test_mapping_without_revocation_keeps_the_badge(learner, template, course_ke
     assert fake_org.state.get_badge(ORG_ID, data["id"])["state"] == "pending"
 
 
-def test_queued_badge_is_never_sent(learner, template, course_key, revoking_mapping, credly_api, announced,
+def test_queued_badge_is_never_sent(learner, template, course_key, revoking_mapping, credly_api, *, announced,
                                     django_capture_on_commit_callbacks):
     badge = make_badge(learner, template, IssuedBadge.STATE_QUEUED, course_id=course_key)
     revoke_certificate(learner, course_key, django_capture_on_commit_callbacks)
@@ -94,14 +97,8 @@ def test_queued_badge_is_never_sent(learner, template, course_key, revoking_mapp
 
 
 def test_badge_being_sent_is_revoked_after_the_worker_is_done(learner, template, course_key, revoking_mapping):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     badge = make_badge(learner, template, IssuedBadge.STATE_QUEUED, course_id=course_key,
                        claimed_until=timezone.now() + timedelta(minutes=1), claim_token="worker")
-    from openedx_credly import issuance  # pylint: disable=import-outside-toplevel
-
     assert issuance.request_revocation([badge.pk]) == [badge.pk]  # what the receiver does
     result = revoking.revoke(badge.pk)
     assert result.outcome == "busy" and result.retry_in > 0
@@ -111,7 +108,7 @@ def test_badge_being_sent_is_revoked_after_the_worker_is_done(learner, template,
 
 @pytest.mark.usefixtures("eager_retries")
 def test_credly_trouble_is_retried(learner, template, course_key, revoking_mapping, fake_org,
-                                   django_capture_on_commit_callbacks):
+                                   *, django_capture_on_commit_callbacks):
     data, badge = badge_on_fake(fake_org, learner, template, course_key)
     fake_org.state.add_faults({"status": 502, "count": 2, "path_contains": "/revoke"})
     revoke_certificate(learner, course_key, django_capture_on_commit_callbacks)
@@ -122,7 +119,7 @@ def test_credly_trouble_is_retried(learner, template, course_key, revoking_mappi
 
 @pytest.mark.usefixtures("eager_retries")
 def test_giving_up_is_logged_for_operators(learner, template, course_key, revoking_mapping, fake_org,
-                                           django_capture_on_commit_callbacks):
+                                           *, django_capture_on_commit_callbacks):
     _data, badge = badge_on_fake(fake_org, learner, template, course_key)
     fake_org.state.add_faults({"status": 503, "count": 50, "path_contains": "/revoke"})
     revoke_certificate(learner, course_key, django_capture_on_commit_callbacks)
@@ -132,7 +129,7 @@ def test_giving_up_is_logged_for_operators(learner, template, course_key, revoki
     assert "Revoke it on Credly by hand" in entry.details and entry.badge == badge
 
 
-def test_badge_already_gone_from_credly(learner, template, course_key, revoking_mapping, fake_org, announced,
+def test_badge_already_gone_from_credly(learner, template, course_key, revoking_mapping, fake_org, *, announced,
                                         django_capture_on_commit_callbacks):
     data, badge = badge_on_fake(fake_org, learner, template, course_key)
     fake_org.state.delete_badge(data["id"])
@@ -142,7 +139,7 @@ def test_badge_already_gone_from_credly(learner, template, course_key, revoking_
     assert [kind for kind, _ in announced] == ["revoked"]
 
 
-def test_issuing_announces_badge_awarded(learner, template, course_key, mapping, fake_org, announced,
+def test_issuing_announces_badge_awarded(learner, template, course_key, mapping, fake_org, *, announced,
                                          django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         send_certificate(learner, course_key)
@@ -155,7 +152,7 @@ def test_issuing_announces_badge_awarded(learner, template, course_key, mapping,
         template.template_id, "credly", "Course Finisher")
 
 
-def test_a_failing_announcement_never_breaks_issuing(learner, template, course_key, mapping, fake_org, monkeypatch,
+def test_a_failing_announcement_never_breaks_issuing(learner, template, course_key, mapping, fake_org, *, monkeypatch,
                                                      django_capture_on_commit_callbacks):
     def broken(**kwargs):
         raise RuntimeError("event bus down")
@@ -168,7 +165,7 @@ def test_a_failing_announcement_never_breaks_issuing(learner, template, course_k
 
 
 def test_granted_again_before_the_revocation_ran_keeps_the_badge(learner, template, course_key, revoking_mapping,
-                                                                 fake_org, django_capture_on_commit_callbacks):
+                                                                 fake_org, *, django_capture_on_commit_callbacks):
     data, badge = badge_on_fake(fake_org, learner, template, course_key)
     revoke_certificate(learner, course_key, django_capture_on_commit_callbacks, execute=False)  # task not run yet
     with django_capture_on_commit_callbacks(execute=True):

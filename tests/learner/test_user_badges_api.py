@@ -4,6 +4,8 @@
 Every combination of viewer (owner, another learner, global staff, anonymous, inactive)
 and privacy (``all_users``, ``private``, ``custom``, unset with either site default).
 """
+import sys
+import types
 from datetime import datetime, timezone
 
 import pytest
@@ -12,7 +14,7 @@ from opaque_keys.edx.keys import CourseKey
 from devhost.standin.models import Preference
 from openedx_credly.api.v1.user_badges import audience
 from openedx_credly.models import BadgeTemplate, IssuedBadge, LearningPath, LearningPathCourse, LearningPathProgress
-from openedx_credly.platform import StandalonePlatform, get_platform
+from openedx_credly.platform import OpenEdxPlatform, StandalonePlatform, get_platform
 from tests.conftest import make_learner
 from tests.learner.conftest import jwt_header, make_badge
 
@@ -95,7 +97,7 @@ def test_owner_by_jwt(client, learner, owner_badges):
 
 @pytest.mark.parametrize("privacy", ["all_users", None])
 def test_visitor_sees_only_accepted_badges_of_a_public_profile(client, learner, other_learner, owner_badges, privacy,
-                                                               settings):
+                                                               *, settings):
     settings.ACCOUNT_VISIBILITY_CONFIGURATION = {"default_visibility": "all_users"}
     if privacy:
         set_privacy(learner, privacy)
@@ -233,7 +235,7 @@ def test_owner_view_schedules_the_first_view_import_visitor_view_does_not(client
     monkeypatch.setattr("openedx_credly.panel.schedule_first_view_import", scheduled.append)
     set_privacy(learner, "all_users")
     get(client, other_learner)
-    assert scheduled == []
+    assert not scheduled
     client.logout()
     get(client, learner)
     assert scheduled == [learner]
@@ -257,11 +259,6 @@ def test_devhost_adapter_reads_the_preference(settings, learner):
 
 def test_open_edx_adapter_asks_the_preferences_api_as_the_owner(monkeypatch, settings, learner):
     """Inside the LMS: ``get_user_preference(owner, "account_privacy")``, parental consent first."""
-    import sys
-    import types
-
-    from openedx_credly.platform import OpenEdxPlatform
-
     calls = []
     preferences = {"ada": "all_users"}
     consent = {"needed": False}

@@ -1,9 +1,13 @@
 """``POST /api/credly/v1/webhook/``: notifications from Credly, trusted for two ids only."""
 import json
+from datetime import timedelta
 
 import pytest
+from django.test import Client
+from django.utils import timezone
+from opaque_keys.edx.keys import CourseKey
 
-from openedx_credly.models import BadgeTemplate, CredlyErrorLog, IssuedBadge, WebhookEvent
+from openedx_credly.models import BadgeTemplate, CourseBadgeTemplate, CredlyErrorLog, IssuedBadge, WebhookEvent
 from tests.conftest import CREDLY_API, ORG_ID, TEMPLATE_ID
 from tests.learner.conftest import issue_on_fake, make_badge
 
@@ -74,8 +78,6 @@ def test_only_post(client):
 
 
 def test_no_csrf_token_needed(organization, django_capture_on_commit_callbacks):
-    from django.test import Client
-
     strict = Client(enforce_csrf_checks=True)
     with django_capture_on_commit_callbacks(execute=False):
         response = notify(strict, "e-csrf")
@@ -121,7 +123,7 @@ def test_real_state_change_marks_the_badge_accepted(client, learner, template, f
 
 
 def test_replayed_event_is_fetched_once(client, learner, template, fake_org, django_capture_on_commit_callbacks):
-    data, badge = our_badge_on_fake(fake_org, learner, template)
+    data, _badge = our_badge_on_fake(fake_org, learner, template)
     fake_org.state.accept_badge(data["id"])
     event = last_event(fake_org, "badge.state.changed", data["id"])
 
@@ -232,7 +234,7 @@ def test_badge_deleted_on_credly_disappears(client, learner, template, fake_org,
 
 
 def test_unknown_badge_of_our_template_for_a_known_learner_is_imported(
-        client, learner, template, mapping, course_key, fake_org, django_capture_on_commit_callbacks):
+        client, learner, template, mapping, course_key, *, fake_org, django_capture_on_commit_callbacks):
     data = issue_on_fake(fake_org, learner.email)  # issued on Credly by hand, not through us
     event = last_event(fake_org, "badge.created", data["id"])
     with django_capture_on_commit_callbacks(execute=True):
@@ -244,7 +246,7 @@ def test_unknown_badge_of_our_template_for_a_known_learner_is_imported(
 
 
 def test_badge_of_an_unknown_recipient_is_ignored(client, organization, template, fake_org,
-                                                 django_capture_on_commit_callbacks):
+                                                  django_capture_on_commit_callbacks):
     data = issue_on_fake(fake_org, "stranger@example.com")
     event = last_event(fake_org, "badge.created", data["id"])
     with django_capture_on_commit_callbacks(execute=True):
@@ -283,14 +285,7 @@ def test_answer_does_not_wait_for_credly(client, organization, credly_api, djang
 
 
 def test_notification_that_beats_our_own_issuing_creates_no_second_row(
-        client, learner, template, course_key, organization, fake_org, django_capture_on_commit_callbacks):
-    from datetime import timedelta
-
-    from django.utils import timezone
-    from opaque_keys.edx.keys import CourseKey
-
-    from openedx_credly.models import CourseBadgeTemplate
-
+        client, learner, template, course_key, organization, *, fake_org, django_capture_on_commit_callbacks):
     # The template is mapped to two courses, so an import would get no course; our worker is
     # still waiting for Credly's answer to its POST when the notification is processed.
     CourseBadgeTemplate.objects.create(course_id=course_key, template=template)

@@ -8,13 +8,14 @@ The bundle is ``frontend/browser-test/build/bundle.js`` (``make frontend-bundle`
 """
 import pytest
 from opaque_keys.edx.keys import CourseKey
+from selenium.webdriver.common.by import By
 
 from devhost.standin.models import Course, Preference
 from openedx_credly.models import BadgeTemplate, CredlyOrganization, IssuedBadge
 from tests.conftest import make_learner, require_service
 from tests.learner.conftest import make_badge
 from tests.learner.profile_mfe_urls import BUNDLE, PARAGON_CSS
-from tests.learner.test_panel_browser import ARTIFACTS, browser, log_in, wait_for  # noqa: F401 - the fixture
+from tests.learner.test_panel_browser import ARTIFACTS, log_in, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -62,16 +63,12 @@ def slot_html(browser):
 
 
 def open_profile(browser, url):
-    from selenium.webdriver.common.by import By
-
     browser.get(url)
     wait_for(browser, lambda d: d.find_element(By.ID, "slot") is not None, "the profile page did not load")
     wait_for(browser, answered, "the widget never got its answer from the API")
 
 
 def test_the_owner_sees_their_badges_in_the_slot(browser, live_server, mfe):
-    from selenium.webdriver.common.by import By
-
     learner = make_learner()
     badges = seed(learner, live_server)
     log_in(browser, live_server, learner)
@@ -101,8 +98,6 @@ def test_the_owner_sees_their_badges_in_the_slot(browser, live_server, mfe):
 
 
 def test_the_widget_speaks_french(browser, live_server, mfe):
-    from selenium.webdriver.common.by import By
-
     learner = make_learner()
     seed(learner, live_server)
     log_in(browser, live_server, learner)
@@ -113,8 +108,6 @@ def test_the_widget_speaks_french(browser, live_server, mfe):
 
 
 def test_an_owner_without_badges_leaves_the_slot_empty(browser, live_server, mfe):
-    from selenium.webdriver.common.by import By
-
     learner = make_learner(username="nobadge", email="nobadge@example.com")
     log_in(browser, live_server, learner)
     open_profile(browser, mfe("nobadge"))
@@ -125,8 +118,6 @@ def test_an_owner_without_badges_leaves_the_slot_empty(browser, live_server, mfe
 
 
 def test_a_visitor_sees_only_the_accepted_badges_of_a_public_profile(browser, live_server, mfe):
-    from selenium.webdriver.common.by import By
-
     owner = make_learner()
     badges = seed(owner, live_server)
     Preference.objects.create(user=owner, key="account_privacy", value="all_users")

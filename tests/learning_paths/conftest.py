@@ -42,7 +42,7 @@ def path_template(organization):
     )
 
 
-def make_path(template, course_keys, rule=LearningPath.RULE_ALL, required_count=None, trigger="certificate",
+def make_path(template, course_keys, *, rule=LearningPath.RULE_ALL, required_count=None, trigger="certificate",
               name="Credly specialization"):
     """A path over ``course_keys`` (each with ``trigger``, or pass (key, trigger) pairs)."""
     path = LearningPath.objects.create(name=name, template=template, rule=rule, required_count=required_count)

@@ -16,7 +16,7 @@ def admin_client(client, db):
     return client
 
 
-def form_data(template, course_ids, rule="all", required_count="", is_active=True, name="Data path", initial=0,
+def form_data(template, course_ids, *, rule="all", required_count="", is_active=True, name="Data path", initial=0,
               extra=None):
     data = {
         "name": name, "template": str(template.pk), "rule": rule, "required_count": str(required_count),

@@ -185,7 +185,7 @@ def test_unknown_field(staff, courses, path_template):
     assert_invalid(response, "non_field_errors", "Unknown field(s): colour")
 
 
-def test_removing_a_course_through_the_api_re_evaluates(staff, learner, courses, path_template, credly_badges,
+def test_removing_a_course_through_the_api_re_evaluates(staff, learner, courses, path_template, credly_badges, *,
                                                         django_capture_on_commit_callbacks):
     path = make_path(path_template, courses)
     for course_key in courses[:2]:

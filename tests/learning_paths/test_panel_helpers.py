@@ -19,8 +19,8 @@ def achieve(user, course_key):
                                    email=user.email))
 
 
-def test_panel_shows_path_badge_with_path_name(client, learner, courses, path_template, template, course_key,
-                                                django_assert_num_queries):
+def test_panel_shows_path_badge_with_path_name(client, learner, courses, path_template, template, *, course_key,
+                                               django_assert_num_queries):
     path = make_path(path_template, courses[:1], name="Data specialization")
     IssuedBadge.objects.create(user=learner, template=path_template, learning_path=path, earned_at=T0,
                                state="pending", credly_badge_id="path-badge",
@@ -36,7 +36,7 @@ def test_panel_shows_path_badge_with_path_name(client, learner, courses, path_te
     assert "Data specialization" in page
 
 
-def test_panel_shows_progress_toward_paths(client, learner, courses, path_template, template, course_key):
+def test_panel_shows_progress_toward_paths(client, learner, courses, path_template, template, *, course_key):
     make_path(path_template, courses, rule=LearningPath.RULE_ALL, name="Cloud track")
     achieve(learner, courses[0])
     IssuedBadge.objects.create(user=learner, template=template, course_id=course_key, earned_at=dj_timezone.now(),

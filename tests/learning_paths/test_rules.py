@@ -33,7 +33,7 @@ def test_all_rule_issues_once_every_course_is_earned(learner, courses, path_temp
     path = make_path(path_template, courses[:2])
     with django_capture_on_commit_callbacks(execute=True):
         send_certificate(learner, courses[0])
-    assert path_badges() == []
+    assert not path_badges()
     assert LearningPathProgress.objects.filter(user=learner, path=path).count() == 1
     assert credly_badges.posted == []
 
@@ -53,7 +53,7 @@ def test_at_least_rule(learner, courses, path_template, credly_badges, django_ca
     path = make_path(path_template, courses, rule=LearningPath.RULE_AT_LEAST, required_count=2)
     with django_capture_on_commit_callbacks(execute=True):
         achieve(learner, courses[0], T0)
-    assert path_badges() == []
+    assert not path_badges()
     with django_capture_on_commit_callbacks(execute=True):
         achieve(learner, courses[2], T0 + timedelta(days=3))
     [badge] = path_badges(learner)
@@ -74,7 +74,7 @@ def test_events_out_of_order_and_repeated(learner, courses, path_template, credl
     for course_key, day in ((courses[2], 9), (courses[2], 10), (courses[0], 4), (courses[2], 11)):
         with django_capture_on_commit_callbacks(execute=True):
             achieve(learner, course_key, T0 + timedelta(days=day))
-    assert path_badges() == []
+    assert not path_badges()
     assert LearningPathProgress.objects.filter(user=learner).count() == 2
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -89,14 +89,14 @@ def test_events_out_of_order_and_repeated(learner, courses, path_template, credl
     assert len(credly_badges.posted) == 1
 
 
-def test_a_course_in_two_paths(learner, courses, path_template, template, credly_badges,
+def test_a_course_in_two_paths(learner, courses, path_template, template, credly_badges, *,
                                django_capture_on_commit_callbacks):
     first = make_path(path_template, [courses[0], courses[1]], name="First")
     second = make_path(template, [courses[0], courses[2]], name="Second")
     with django_capture_on_commit_callbacks(execute=True):
         achieve(learner, courses[1], T0)
         achieve(learner, courses[2], T0)
-    assert path_badges() == []
+    assert not path_badges()
 
     with django_capture_on_commit_callbacks(execute=True):
         scheduled = achieve(learner, courses[0], T0 + timedelta(days=1))
@@ -152,7 +152,7 @@ def test_platform_records_of_another_learner_do_not_count(learner, courses, path
     make_path(path_template, courses[:2])
     with django_capture_on_commit_callbacks(execute=True):
         achieve(learner, courses[1], T0)
-    assert path_badges() == []
+    assert not path_badges()
 
 
 def test_archived_template_records_progress_but_issues_nothing(learner, courses, path_template, credly_badges,
@@ -162,7 +162,7 @@ def test_archived_template_records_progress_but_issues_nothing(learner, courses,
     with django_capture_on_commit_callbacks(execute=True):
         achieve(learner, courses[0], T0)
     assert LearningPathProgress.objects.filter(user=learner).count() == 1
-    assert path_badges() == []
+    assert not path_badges()
 
 
 def test_inactive_path_records_nothing(learner, courses, path_template, credly_badges,
@@ -173,7 +173,7 @@ def test_inactive_path_records_nothing(learner, courses, path_template, credly_b
     with django_capture_on_commit_callbacks(execute=True):
         achieve(learner, courses[0], T0)
     assert LearningPathProgress.objects.count() == 0
-    assert path_badges() == []
+    assert not path_badges()
 
 
 def test_learner_without_email_is_logged_not_issued(courses, path_template, credly_badges,
@@ -183,12 +183,12 @@ def test_learner_without_email_is_logged_not_issued(courses, path_template, cred
     with django_capture_on_commit_callbacks(execute=True):
         record_achievement(Achievement(user_id=learner.pk, course_key=courses[0], trigger="certificate",
                                        earned_at=T0))
-    assert path_badges() == []
+    assert not path_badges()
     entry = CredlyErrorLog.objects.get(kind=CredlyErrorLog.KIND_LEARNER_DATA)
     assert "Solo path" in entry.details
 
 
-def test_course_badge_and_path_badge_of_the_same_event(learner, courses, mapping, path_template, credly_badges,
+def test_course_badge_and_path_badge_of_the_same_event(learner, courses, mapping, path_template, credly_badges, *,
                                                        django_capture_on_commit_callbacks):
     # ``mapping`` maps the conftest course; map course A too, and make A a one-course path.
     mapping.course_id = courses[0]
@@ -202,7 +202,7 @@ def test_course_badge_and_path_badge_of_the_same_event(learner, courses, mapping
     assert len(credly_badges.posted) == 2
 
 
-def test_a_failing_path_never_costs_the_course_badge(learner, courses, mapping, path_template, credly_badges,
+def test_a_failing_path_never_costs_the_course_badge(learner, courses, mapping, path_template, credly_badges, *,
                                                      django_capture_on_commit_callbacks, monkeypatch):
     mapping.course_id = courses[0]
     mapping.save()
@@ -215,7 +215,7 @@ def test_a_failing_path_never_costs_the_course_badge(learner, courses, mapping, 
     with django_capture_on_commit_callbacks(execute=True):
         send_certificate(learner, courses[0])
     assert IssuedBadge.objects.filter(user=learner, course_id=courses[0]).count() == 1
-    assert path_badges() == []
+    assert not path_badges()
 
 
 # --- editing a path after learners progressed --------------------------------------------------
@@ -244,7 +244,7 @@ def test_removing_a_course_re_evaluates_pending_progress(learner, courses, path_
         achieve(learner, courses[0], T0)
         achieve(learner, courses[1], T0 + timedelta(days=2))
         achieve(other, courses[0], T0)  # one course of the two left: still pending
-    assert path_badges() == []
+    assert not path_badges()
 
     with django_capture_on_commit_callbacks(execute=True):
         path.courses.get(course_id=courses[2]).delete()
@@ -261,7 +261,7 @@ def test_lowering_n_re_evaluates(learner, courses, path_template, credly_badges,
     with django_capture_on_commit_callbacks(execute=True):
         achieve(learner, courses[0], T0)
         achieve(learner, courses[1], T0)
-    assert path_badges() == []
+    assert not path_badges()
     path.required_count = 2
     with django_capture_on_commit_callbacks(execute=True):
         path.save()

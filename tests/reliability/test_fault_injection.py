@@ -186,7 +186,7 @@ def test_every_fault_at_once_issues_each_badge_exactly_once(  # pylint: disable=
     fake.state.add_template(ORG_ID, "Fault Repeater", id=DUPLICATES_TEMPLATE_ID, allow_duplicate_badges=True)
     courses = []
     for template_id, name, course, duplicates in ((TEMPLATE_ID, "Fault Finisher", COURSE, False),
-                                                   (DUPLICATES_TEMPLATE_ID, "Fault Repeater", DUPLICATES_COURSE, True)):
+                                                  (DUPLICATES_TEMPLATE_ID, "Fault Repeater", DUPLICATES_COURSE, True)):
         template = BadgeTemplate.objects.create(organization=organization, template_id=template_id, name=name,
                                                 allow_duplicate_badges=duplicates)
         courses.append(CourseKey.from_string(course))

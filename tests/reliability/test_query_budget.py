@@ -57,7 +57,7 @@ def test_unmapped_course_costs_at_most_one_query_per_event(mapping, learners, en
 
 @pytest.mark.django_db(transaction=True)
 def test_mapped_course_costs_at_most_four_queries_per_event_and_enqueues_on_commit(mapping, learners, course_key,
-                                                                                     enqueued):
+                                                                                   enqueued):
     _plugin_queries(_send_in_platform_transaction(learners[0], course_key))
     for learner in learners[1:]:
         queries = _plugin_queries(_send_in_platform_transaction(learner, course_key))

@@ -6,6 +6,7 @@ demand), so a string comparison that only works against an echo, or a redirect f
 fails here rather than in production. Each test failed on the code before the issuance
 state machine.
 """
+import types
 from datetime import timedelta
 from unittest import mock
 
@@ -61,7 +62,7 @@ def current_of(badge):
 
 @pytest.mark.parametrize("fault", [{"after_commit_drop": True}, {"after_commit_timeout": 2}])
 def test_lost_answer_on_duplicate_allowing_template_gives_one_badge(duplicates_allowed, mapping, learner, course_key,
-                                                                    django_capture_on_commit_callbacks, settings,
+                                                                    django_capture_on_commit_callbacks, *, settings,
                                                                     fault):
     settings.CREDLY_REQUEST_TIMEOUT = 0.5
     duplicates_allowed.state.add_faults({**fault, "method": "POST", "path_contains": "/badges"})
@@ -99,7 +100,7 @@ def test_lookup_compares_instants_not_strings(duplicates_allowed, mapping, learn
 
 
 def test_admin_retry_keeps_attempts_and_the_unclear_flag(duplicates_allowed, mapping, learner, course_key,
-                                                         django_capture_on_commit_callbacks, admin_client, settings):
+                                                         django_capture_on_commit_callbacks, *, admin_client, settings):
     settings.CREDLY_MAX_ATTEMPTS = 1
     duplicates_allowed.state.add_faults({"after_commit_drop": True, "method": "POST"})
     badge = earn(learner, course_key, django_capture_on_commit_callbacks, execute=True)
@@ -116,7 +117,7 @@ def test_admin_retry_keeps_attempts_and_the_unclear_flag(duplicates_allowed, map
 
 
 def test_admin_retry_leaves_a_live_claim_alone(on_fake, mapping, learner, course_key,
-                                               django_capture_on_commit_callbacks, admin_client):
+                                               django_capture_on_commit_callbacks, *, admin_client):
     badge = earn(learner, course_key, django_capture_on_commit_callbacks)
     token = issuance.claim(issuance.current(badge.pk).pk)
     response = admin_client.post(reverse("admin:openedx_credly_issuedbadge_changelist"),
@@ -203,7 +204,7 @@ def test_malformed_id_is_not_kept():
 
 @pytest.mark.parametrize("status", [302, 307])
 def test_redirected_post_is_not_followed_nor_recorded(on_fake, mapping, learner, course_key,
-                                                      django_capture_on_commit_callbacks, status):
+                                                      django_capture_on_commit_callbacks, *, status):
     # A redirect back to the badge list itself: followed, a 307 would post the learner again and "succeed".
     target = f"{on_fake.api_base_url}organizations/{ORG_ID}/badges"
     on_fake.state.add_faults({"redirect_to": target, "status": status, "method": "POST"})
@@ -276,7 +277,7 @@ def test_certificate_granted_again_while_the_revocation_is_on_its_way(on_fake, m
 
 
 def test_admin_shows_a_badges_issuances(on_fake, mapping, learner, course_key, admin_client,
-                                        django_capture_on_commit_callbacks):
+                                        *, django_capture_on_commit_callbacks):
     mapping.revoke_on_certificate_revoked = True
     mapping.save()
     badge = earn(learner, course_key, django_capture_on_commit_callbacks, execute=True)
@@ -307,7 +308,7 @@ def test_badge_revoked_on_credly_is_not_granted_again_by_a_repeated_event(on_fak
 
 
 def test_undecryptable_credentials_pause_the_organization_in_plain_words(settings, mapping, learner, course_key,
-                                                                         credly_api, organization,
+                                                                         credly_api, *, organization,
                                                                          django_capture_on_commit_callbacks):
     settings.CREDLY_ENCRYPTION_KEYS = ["the-old-key"]
     CredlyOrganization.objects.filter(pk=organization.pk).update(api_token="tok-under-the-old-key")
@@ -369,18 +370,15 @@ def test_long_waits_are_left_to_the_sweeper_not_the_broker(monkeypatch):
 
 
 def test_periodic_tasks_go_to_the_credly_queue():
-    class Settings:  # pylint: disable=too-few-public-methods
-        CREDLY_CELERY_QUEUE = "credly"
-
-    host = Settings()
+    host = types.SimpleNamespace(CREDLY_CELERY_QUEUE="credly")
     common.plugin_settings(host)
-    for entry in getattr(host, "CELERY_BEAT_SCHEDULE").values():
+    for entry in host.CELERY_BEAT_SCHEDULE.values():
         assert entry["options"]["queue"] == "credly"
 
 
 @pytest.mark.django_db(transaction=True)
 def test_admin_retry_with_the_broker_down_is_no_500(on_fake, mapping, learner, course_key, admin_client,
-                                                    monkeypatch):
+                                                    *, monkeypatch):
     def broker_down(*args, **kwargs):
         raise ConnectionError("broker down")
 

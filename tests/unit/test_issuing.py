@@ -142,7 +142,7 @@ def test_duplicate_422_records_existing_badge(credly_api, mapping, learner, cour
 @pytest.mark.parametrize("status,kind", [(401, CredlyErrorLog.KIND_CONNECTION_EXPIRED),
                                          (403, CredlyErrorLog.KIND_PERMISSION_DENIED)])
 def test_credential_refused_keeps_badge_queued_and_stops_org(credly_api, mapping, learner, course_key, capture,
-                                                             status, kind):
+                                                             *, status, kind):
     credly_api.add(responses.POST, BADGES_URL, json={"data": {"message": "nope"}}, status=status)
 
     badge = earn(learner, course_key, capture)
@@ -207,7 +207,7 @@ def test_429_pauses_organization_and_retries_after(credly_api, mapping, learner,
     assert len(credly_api.calls) == 1
 
 
-def test_429_without_retry_after_uses_default_pause(credly_api, mapping, learner, course_key, capture, settings):
+def test_429_without_retry_after_uses_default_pause(credly_api, mapping, learner, course_key, capture, *, settings):
     settings.CREDLY_RATE_LIMIT_PAUSE = 90
     credly_api.add(responses.POST, BADGES_URL, json={"data": {"message": "slow down"}}, status=429)
     earn(learner, course_key, capture)
@@ -220,7 +220,7 @@ def test_429_without_retry_after_uses_default_pause(credly_api, mapping, learner
     {"body": requests.exceptions.ReadTimeout("slow")}, {"body": requests.exceptions.ConnectionError("down")},
 ])
 def test_transient_failures_retry_with_backoff_then_fail(credly_api, mapping, learner, course_key, capture,
-                                                         settings, failure):
+                                                         *, settings, failure):
     settings.CREDLY_MAX_ATTEMPTS = 3
     if "status" in failure:
         failure = {**failure, "json": {"data": {"message": "boom"}}}
@@ -256,7 +256,7 @@ def test_transient_failure_then_success(credly_api, mapping, learner, course_key
     assert [call.request.method for call in credly_api.calls] == ["POST", "GET", "POST"]
 
 
-def test_task_hands_retry_delay_to_celery(credly_api, mapping, learner, course_key, capture, monkeypatch):
+def test_task_hands_retry_delay_to_celery(credly_api, mapping, learner, course_key, capture, *, monkeypatch):
     """Outside eager mode, the task schedules its retry with Celery's own retry machinery."""
     credly_api.add(responses.POST, BADGES_URL, json={"data": {"message": "boom"}}, status=500)
     with capture(execute=False):
@@ -315,7 +315,7 @@ def test_duplicate_allowed_template_looks_before_resending(credly_api, mapping, 
     assert [call.request.method for call in credly_api.calls] == ["POST", "GET"]
 
 
-def test_sweeper_reenqueues_lost_messages(credly_api, mapping, learner, course_key, capture, settings):
+def test_sweeper_reenqueues_lost_messages(credly_api, mapping, learner, course_key, capture, *, settings):
     settings.CREDLY_QUEUE_GRACE_PERIOD = 0
     credly_api.add(responses.POST, BADGES_URL, json={"data": credly_badge()}, status=201)
     with capture(execute=False):  # the broker lost the message
