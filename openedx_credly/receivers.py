@@ -137,6 +137,8 @@ def on_persistent_grade_changed(signal, sender, grade, metadata, **kwargs):  # p
     ``grade`` mappings, and its ``passing`` mappings with a grade range once the learner
     passed, award when the grade is in their range. One query for a course without them.
     """
+    if not toggles.is_issuing_enabled():
+        return  # the kill switch: a backfill (``credly_backfill``) awards what was missed
     try:
         mappings = _grade_event_mappings(grade.course.course_key)
         if not mappings:
@@ -166,6 +168,8 @@ def on_persistent_grade_changed(signal, sender, grade, metadata, **kwargs):  # p
 
 def _enrollment(enrollment, metadata, is_active):
     """Count an enrollment (or, with ``is_active`` false, an unenrollment) toward milestones; never raises."""
+    if not toggles.is_issuing_enabled():
+        return  # the kill switch: ``credly_backfill_milestones`` recounts from the platform's records
     try:
         achievement = _achievement(enrollment.user, enrollment.course.course_key, "", metadata)
         if is_active and getattr(enrollment, "creation_date", None):

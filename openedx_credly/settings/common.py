@@ -11,9 +11,10 @@ DEFAULTS = {
     # .. toggle_name: CREDLY_ISSUING_ENABLED
     # .. toggle_implementation: DjangoSetting
     # .. toggle_default: True
-    # .. toggle_description: The kill switch of issuing. Off, platform events (certificates, passing grades)
-    #   earn no new badge: the receivers record nothing, so nothing is queued or sent for them. Badges already
-    #   queued are still sent; a backfill (``credly_backfill``) awards the missed ones once it is on again.
+    # .. toggle_description: The kill switch of issuing. Off, platform events (certificates, passing, grades,
+    #   enrollments) earn no new badge: the receivers record nothing, so nothing is queued or sent for them. Badges
+    #   already queued are still sent; a backfill (``credly_backfill``, ``credly_backfill_milestones``) awards the
+    #   missed ones once it is on again.
     #   Read through ``openedx_credly.toggles.is_issuing_enabled()``.
     # .. toggle_use_cases: circuit_breaker
     # .. toggle_creation_date: 2026-12-01

@@ -51,6 +51,7 @@ class LearnerBadgesView(APIView):
         return response
 
     def get(self, request):
+        """A page of the requester's badges (or, for global staff, ``?username=``'s)."""
         requester = request.user
         username = request.query_params.get("username")
         learner = requester

@@ -118,6 +118,7 @@ class CourseBadgeTemplatesView(CourseScopedAPIView):
         return Response(CourseBadgeTemplateSerializer(mappings, many=True).data)
 
     def post(self, request, course_id):  # pylint: disable=unused-argument
+        """Add a badge template to the course (``template_id``, ``trigger`` and the award rules)."""
         length = request.META.get("CONTENT_LENGTH") or "0"
         if (int(length) if length.isdigit() else 0) > MAX_BODY_BYTES or len(request.body) > MAX_BODY_BYTES:
             raise BadRequest(
@@ -147,6 +148,7 @@ class CourseBadgeTemplateView(CourseScopedAPIView):
     """``GET`` or ``DELETE`` the course's mapping of one template (404 if the course has none)."""
 
     def _mapping(self, template_id):
+        """The course's mapping of ``template_id``, or a 404 in the API's words."""
         mapping = CourseBadgeTemplate.objects.filter(
             course_id=self.course_key, template__template_id=template_id,
         ).select_related("template").first()
@@ -164,6 +166,7 @@ class CourseBadgeTemplateView(CourseScopedAPIView):
 
 
 def _not_found(course_key, template_id):
+    """The 404 for a template the course does not award."""
     error = APIException(
         _('The course %(course)s does not award the badge template "%(id)s".') % {
             "course": course_key, "id": template_id},
@@ -174,6 +177,7 @@ def _not_found(course_key, template_id):
 
 
 def _describe_errors(errors):
+    """One sentence of every validation error, for ``developer_message``."""
     parts = []
     for name, messages in errors.items():
         if isinstance(messages, dict):  # a list field's errors, by item index

@@ -68,6 +68,7 @@ class LearningPathSerializer(serializers.Serializer):  # pylint: disable=abstrac
         return super().to_internal_value(data)
 
     def validate_template_id(self, value):
+        """The synced template of that Credly ID (``validate`` checks that it can issue)."""
         template = BadgeTemplate.objects.select_related("organization").filter(template_id=value.strip()).first()
         if template is None:
             raise serializers.ValidationError(

@@ -48,6 +48,7 @@ def _require_global_staff(user):
 
 
 def _save(serializer, path=None, user=None):
+    """Validate ``serializer`` and write the path and its courses (a new one when ``path`` is None)."""
     if not serializer.is_valid():
         raise BadRequest(_describe_errors(serializer.errors), code="invalid_request", field_errors=serializer.errors)
     data = serializer.validated_data
@@ -69,6 +70,7 @@ class LearningPathsView(CourseStaffAPIView):
     permission_classes = [IsAuthenticated]
 
     def get(self, request):
+        """Every path (global staff), or the paths of ``?course_id=`` (that course's staff)."""
         course_id = request.query_params.get("course_id")
         paths = _paths()
         if course_id is None:
@@ -99,6 +101,7 @@ class LearningPathView(CourseStaffAPIView):
         return path
 
     def get(self, request, pk):
+        """One path, to global staff and to the staff of one of its courses."""
         path = self._path(pk)
         if not is_global_staff(request.user):
             # Course staff read the paths of their courses. Anyone else hears what a caller
