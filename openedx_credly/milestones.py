@@ -85,7 +85,7 @@ def forget_active_kinds():
 
 @receiver(post_save, sender=Milestone, dispatch_uid="openedx_credly.milestone_saved")
 @receiver(post_delete, sender=Milestone, dispatch_uid="openedx_credly.milestone_deleted")
-def _milestone_changed(sender, instance, **kwargs):  # pylint: disable=unused-argument
+def _milestone_changed(instance, **kwargs):
     """A milestone changed: forget the cached kinds now and after the commit, then award what is now earned."""
     forget_active_kinds()
     transaction.on_commit(forget_active_kinds)

@@ -23,15 +23,18 @@ log = logging.getLogger(__name__)
 class StandalonePlatform:
     """Platform data as far as plain Django can tell it."""
 
+    # Its methods take the arguments of the adapter's interface; most stand-ins need none of them.
+    # pylint: disable=unused-argument
+
     def get_full_name(self, user):
         """The learner's full name as the platform shows it."""
         return user.get_full_name()
 
-    def is_course_staff(self, user, course_key):  # pylint: disable=unused-argument
+    def is_course_staff(self, user, course_key):
         """Whether ``user`` may manage the course's badge settings."""
         return bool(user.is_active and user.is_staff)
 
-    def get_course_names(self, course_keys):  # pylint: disable=unused-argument
+    def get_course_names(self, course_keys):
         """Display names by course key; unknown courses are left out."""
         return {}
 
@@ -40,7 +43,7 @@ class StandalonePlatform:
         root = getattr(settings, "CREDLY_LMS_ROOT_URL", None) or getattr(settings, "LMS_ROOT_URL", "")
         return f"{root.rstrip('/')}/courses/{course_key}/about" if root else ""
 
-    def get_other_course_settings(self, course_key):  # pylint: disable=unused-argument
+    def get_other_course_settings(self, course_key):
         """The course's Advanced Settings "Other Course Settings" dict."""
         return {}
 
@@ -56,7 +59,7 @@ class StandalonePlatform:
         """Yield the key of every course the platform knows (for operators' bulk commands)."""
         return iter(())
 
-    def iter_course_earners(self, course_key, trigger, since=None):  # pylint: disable=unused-argument
+    def iter_course_earners(self, course_key, trigger, since=None):
         """
         Yield ``(user_id, earned_at)`` for learners who already earned the course.
 
@@ -65,7 +68,7 @@ class StandalonePlatform:
         """
         return iter(())
 
-    def get_user_achievements(self, user_id, course_keys, trigger):  # pylint: disable=unused-argument
+    def get_user_achievements(self, user_id, course_keys, trigger):
         """
         When one learner earned each of ``course_keys``: ``{str(course_key): earned_at}``.
 
@@ -88,11 +91,11 @@ class StandalonePlatform:
         return ((user_id, earned_at, None, None) for user_id, earned_at in
                 self.iter_course_earners(course_key, trigger, since))
 
-    def get_course_grade(self, user_id, course_key):  # pylint: disable=unused-argument
+    def get_course_grade(self, user_id, course_key):
         """The learner's persistent course grade, a fraction from 0 to 1, or None."""
         return None
 
-    def get_certificate(self, user_id, course_key):  # pylint: disable=unused-argument
+    def get_certificate(self, user_id, course_key):
         """The learner's downloadable certificate as ``{"grade", "mode", "created"}``, or None."""
         return None
 
@@ -100,7 +103,7 @@ class StandalonePlatform:
         """Yield ``(user_id, course_key, created)`` of every active enrollment (milestone backfill)."""
         return iter(())
 
-    def unknown_courses(self, course_keys):  # pylint: disable=unused-argument
+    def unknown_courses(self, course_keys):
         """
         The keys among ``course_keys`` that name no course on the platform.
 
@@ -108,7 +111,7 @@ class StandalonePlatform:
         """
         return []
 
-    def get_account_privacy(self, user):  # pylint: disable=unused-argument
+    def get_account_privacy(self, user):
         """
         Who may see the learner's profile: ``"all_users"``, ``"private"`` (or ``"custom"``).
 
@@ -122,15 +125,17 @@ class StandalonePlatform:
 class OpenEdxPlatform(StandalonePlatform):
     """Platform data read from edx-platform's own models, inside the LMS or Studio."""
 
+    # edx-platform's modules exist only inside the LMS and Studio: each method imports what it
+    # reads when it is called, never when the plugin loads.
+    # pylint: disable=import-error,import-outside-toplevel
+
     def get_full_name(self, user):
-        # pylint: disable=import-error,import-outside-toplevel
         from common.djangoapps.student.models import UserProfile
 
         profile = UserProfile.objects.filter(user=user).only("name").first()
         return (profile.name if profile else "") or user.get_full_name()
 
     def is_course_staff(self, user, course_key):
-        # pylint: disable=import-error,import-outside-toplevel
         from common.djangoapps.student.roles import CourseInstructorRole, CourseStaffRole, GlobalStaff
 
         if not user.is_active:
@@ -142,7 +147,6 @@ class OpenEdxPlatform(StandalonePlatform):
         )
 
     def is_staff_of_any_course(self, user):
-        # pylint: disable=import-error,import-outside-toplevel
         from common.djangoapps.student.models import CourseAccessRole
         from common.djangoapps.student.roles import GlobalStaff
 
@@ -153,7 +157,6 @@ class OpenEdxPlatform(StandalonePlatform):
         ).exists()
 
     def get_full_names(self, users):
-        # pylint: disable=import-error,import-outside-toplevel
         from common.djangoapps.student.models import UserProfile
 
         users = list(users)
@@ -161,27 +164,23 @@ class OpenEdxPlatform(StandalonePlatform):
         return {user.pk: names.get(user.pk) or user.get_full_name() for user in users}
 
     def iter_course_keys(self):
-        # pylint: disable=import-error,import-outside-toplevel
         from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
 
         yield from iter_in_key_order(CourseOverview.objects.all(), "id", ())
 
     def get_course_names(self, course_keys):
-        # pylint: disable=import-error,import-outside-toplevel
         from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
 
         rows = CourseOverview.objects.filter(id__in=list(course_keys)).values_list("id", "display_name")
         return {str(key): name for key, name in rows}
 
     def get_other_course_settings(self, course_key):
-        # pylint: disable=import-error,import-outside-toplevel
         from xmodule.modulestore.django import modulestore
 
         course = modulestore().get_course(course_key)
         return dict(getattr(course, "other_course_settings", None) or {}) if course else {}
 
     def iter_course_earners(self, course_key, trigger, since=None):
-        # pylint: disable=import-error,import-outside-toplevel
         if trigger == "certificate":
             from lms.djangoapps.certificates.models import GeneratedCertificate
 
@@ -198,7 +197,6 @@ class OpenEdxPlatform(StandalonePlatform):
             yield from iter_in_key_order(rows, "id", ("user_id", "passed_timestamp"))
 
     def get_user_achievements(self, user_id, course_keys, trigger):
-        # pylint: disable=import-error,import-outside-toplevel
         if not course_keys:
             return {}
         if trigger == "certificate":
@@ -216,7 +214,6 @@ class OpenEdxPlatform(StandalonePlatform):
         return {str(key): earned_at for key, earned_at in rows}
 
     def iter_course_earner_details(self, course_key, trigger, since=None):
-        # pylint: disable=import-error,import-outside-toplevel
         if trigger == "certificate":
             from lms.djangoapps.certificates.models import GeneratedCertificate
 
@@ -237,14 +234,12 @@ class OpenEdxPlatform(StandalonePlatform):
             yield user_id, earned_at, grade, None
 
     def get_course_grade(self, user_id, course_key):
-        # pylint: disable=import-error,import-outside-toplevel
         from lms.djangoapps.grades.models import PersistentCourseGrade
 
         return PersistentCourseGrade.objects.filter(user_id=user_id, course_id=course_key).values_list(
             "percent_grade", flat=True).first()
 
     def get_certificate(self, user_id, course_key):
-        # pylint: disable=import-error,import-outside-toplevel
         from lms.djangoapps.certificates.models import GeneratedCertificate
 
         return GeneratedCertificate.objects.filter(
@@ -252,14 +247,12 @@ class OpenEdxPlatform(StandalonePlatform):
         ).values("grade", "mode", created=F("created_date")).first()
 
     def iter_enrollments(self):
-        # pylint: disable=import-error,import-outside-toplevel
         from common.djangoapps.student.models import CourseEnrollment
 
         yield from iter_in_key_order(CourseEnrollment.objects.filter(is_active=True), "id",
                                      ("user_id", "course_id", "created"))
 
     def unknown_courses(self, course_keys):
-        # pylint: disable=import-error,import-outside-toplevel
         from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
 
         rows = CourseOverview.objects.filter(id__in=list(course_keys)).values_list("id", flat=True)
@@ -267,7 +260,6 @@ class OpenEdxPlatform(StandalonePlatform):
         return [key for key in course_keys if str(key) not in known]
 
     def get_account_privacy(self, user):
-        # pylint: disable=import-error,import-outside-toplevel
         from common.djangoapps.student.models import UserProfile
         from openedx.core.djangoapps.user_api.preferences.api import get_user_preference
 

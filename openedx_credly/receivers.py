@@ -53,7 +53,7 @@ def _record_safely(build_achievement, description):
         log.exception("openedx-credly could not record %s; no badge was queued for it.", description)
 
 
-def on_certificate_created(signal, sender, certificate, metadata, **kwargs):  # pylint: disable=unused-argument
+def on_certificate_created(certificate, metadata=None, **kwargs):
     """A certificate was saved: a downloadable one earns the course's certificate badge."""
     if certificate.current_status != DOWNLOADABLE:
         return
@@ -64,12 +64,12 @@ def on_certificate_created(signal, sender, certificate, metadata, **kwargs):  # 
     )
 
 
-def on_certificate_changed(signal, sender, certificate, metadata, **kwargs):
+def on_certificate_changed(certificate, metadata=None, **kwargs):
     """A certificate changed status; becoming downloadable earns the badge like a new one."""
-    on_certificate_created(signal, sender, certificate, metadata, **kwargs)
+    on_certificate_created(certificate, metadata, **kwargs)
 
 
-def on_certificate_revoked(signal, sender, certificate, metadata, **kwargs):  # pylint: disable=unused-argument
+def on_certificate_revoked(certificate, metadata=None, **kwargs):
     """A certificate was revoked; the course's mapping says whether its badge follows."""
     try:
         revoking.revoke_for_certificate(certificate.user.id, certificate.course.course_key, metadata)
@@ -77,9 +77,7 @@ def on_certificate_revoked(signal, sender, certificate, metadata, **kwargs):  # 
         log.exception("openedx-credly could not handle a certificate revocation.")
 
 
-def on_passing_status_updated(  # pylint: disable=unused-argument
-    signal, sender, course_passing_status, metadata, **kwargs
-):
+def on_passing_status_updated(course_passing_status, metadata=None, **kwargs):
     """The learner's grade crossed the passing line; passing earns the course's passing badge."""
     if not course_passing_status.is_passing:
         return
@@ -90,9 +88,7 @@ def on_passing_status_updated(  # pylint: disable=unused-argument
     )
 
 
-def on_ccx_passing_status_updated(  # pylint: disable=unused-argument
-    signal, sender, course_passing_status, metadata, **kwargs
-):
+def on_ccx_passing_status_updated(course_passing_status, metadata=None, **kwargs):
     """Passing a CCX course earns the badge of the course it was made from."""
     if not course_passing_status.is_passing:
         return
@@ -131,7 +127,7 @@ def _not_yet_held(mappings, user_id, course_key):
     return [mapping for mapping in mappings if mapping.template_id not in held]
 
 
-def on_persistent_grade_changed(signal, sender, grade, metadata, **kwargs):  # pylint: disable=unused-argument
+def on_persistent_grade_changed(grade, metadata=None, **kwargs):
     """
     The learner's course grade was recomputed (on every graded submission): the course's
     ``grade`` mappings, and its ``passing`` mappings with a grade range once the learner
@@ -179,12 +175,12 @@ def _enrollment(enrollment, metadata, is_active):
         log.exception("openedx-credly could not record an enrollment event.")
 
 
-def on_enrollment_created(signal, sender, enrollment, metadata, **kwargs):  # pylint: disable=unused-argument
+def on_enrollment_created(enrollment, metadata=None, **kwargs):
     """A learner enrolled: counts toward "enrolled in N courses" milestones (no query when there are none)."""
     if getattr(enrollment, "is_active", True):
         _enrollment(enrollment, metadata, True)
 
 
-def on_unenrollment_completed(signal, sender, enrollment, metadata, **kwargs):  # pylint: disable=unused-argument
+def on_unenrollment_completed(enrollment, metadata=None, **kwargs):
     """A learner unenrolled: the enrollment stops counting (a milestone badge already earned stays)."""
     _enrollment(enrollment, metadata, False)

@@ -96,7 +96,7 @@ def retire_user(user, extra_terms=()):
     return result
 
 
-def on_user_retired(sender, user=None, **kwargs):  # pylint: disable=unused-argument
+def on_user_retired(user=None, **kwargs):
     """
     Receiver of the LMS's ``USER_RETIRE_LMS_MISC``.
 

@@ -158,4 +158,4 @@ def test_an_enrollment_receiver_never_raises(explorer, learner, monkeypatch):
     monkeypatch.setattr(milestones, "evaluate_user", lambda *args: 1 / 0)
     results = send_enrollment(learner, course("OpenCraft", 1))
     assert all(error is None for _receiver, error in results)
-    on_enrollment_created(None, None, enrollment=None, metadata=None)  # nonsense data: logged, not raised
+    on_enrollment_created(signal=None, sender=None, enrollment=None, metadata=None)  # nonsense data: logged, not raised

@@ -112,12 +112,12 @@ class CourseBadgeTemplatesView(CourseScopedAPIView):
     of that template (200); a field left out takes its default (no rule).
     """
 
-    def get(self, request, course_id):  # pylint: disable=unused-argument
+    def get(self, request, **kwargs):
         mappings = CourseBadgeTemplate.objects.filter(course_id=self.course_key).select_related(
             "template").order_by("created", "id")
         return Response(CourseBadgeTemplateSerializer(mappings, many=True).data)
 
-    def post(self, request, course_id):  # pylint: disable=unused-argument
+    def post(self, request, **kwargs):
         """Add a badge template to the course (``template_id``, ``trigger`` and the award rules)."""
         length = request.META.get("CONTENT_LENGTH") or "0"
         if (int(length) if length.isdigit() else 0) > MAX_BODY_BYTES or len(request.body) > MAX_BODY_BYTES:
@@ -156,10 +156,10 @@ class CourseBadgeTemplateView(CourseScopedAPIView):
             raise _not_found(self.course_key, template_id)
         return mapping
 
-    def get(self, request, course_id, template_id):  # pylint: disable=unused-argument
+    def get(self, request, template_id, **kwargs):
         return Response(CourseBadgeTemplateSerializer(self._mapping(template_id)).data)
 
-    def delete(self, request, course_id, template_id):  # pylint: disable=unused-argument
+    def delete(self, request, template_id, **kwargs):
         course_settings.remove_mapping(self._mapping(template_id), source=CourseBadgeTemplate.SOURCE_API,
                                        user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
