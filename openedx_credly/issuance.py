@@ -89,15 +89,20 @@ def current(badge_id):
         if state != QUEUED:
             return None
         number = (BadgeIssuance.objects.filter(badge_id=badge_id).aggregate(last=Max("number"))["last"] or 0) + 1
-        # The unique (badge, number) makes a second starter's insert a no-op; both then point at the one row.
-        BadgeIssuance.objects.bulk_create(
-            [BadgeIssuance(badge_id=badge_id, number=number, attempts_allowed=attempts_allowed())],
-            ignore_conflicts=True,
-        )
-        started = BadgeIssuance.objects.filter(badge_id=badge_id, number=number).values_list("pk", flat=True).first()
-        IssuedBadge.objects.filter(pk=badge_id, state=QUEUED, current_issuance__isnull=True).update(
-            current_issuance_id=started)
-        current_id = IssuedBadge.objects.filter(pk=badge_id).values_list("current_issuance_id", flat=True).first()
+        # One commit for the new row and the badge pointing at it (each commit is a disk sync on a busy site).
+        with transaction.atomic():
+            # The unique (badge, number) makes a second starter's insert a no-op; both then point at the one row.
+            BadgeIssuance.objects.bulk_create(
+                [BadgeIssuance(badge_id=badge_id, number=number, attempts_allowed=attempts_allowed())],
+                ignore_conflicts=True,
+            )
+            started = BadgeIssuance.objects.filter(badge_id=badge_id, number=number).values_list(
+                "pk", flat=True).first()
+            pointed = IssuedBadge.objects.filter(pk=badge_id, state=QUEUED, current_issuance__isnull=True).update(
+                current_issuance_id=started)
+        # Another starter (or a state change) may have been first: then read where the badge points.
+        current_id = started if pointed else IssuedBadge.objects.filter(pk=badge_id).values_list(
+            "current_issuance_id", flat=True).first()
     return BadgeIssuance.objects.filter(pk=current_id).first() if current_id else None
 
 
