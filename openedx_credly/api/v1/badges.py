@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from edx_rest_framework_extensions.auth.jwt.authentication import JwtAuthentication
 from edx_rest_framework_extensions.auth.session.authentication import SessionAuthenticationAllowInactiveUser
 from rest_framework import status
+from rest_framework.exceptions import ParseError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
@@ -25,13 +26,10 @@ def error_response(status_code, developer_message, user_message=None):
     )
 
 
-class LearnerBadgesView(APIView):
+class BadgesAPIView(APIView):
     """
-    The learner's pending and accepted Credly badges (revoked and rejected ones are not listed).
-
-    ``?username=`` asks for another learner's badges; only global staff may. Paged
-    (``?page=``, ``?page_size=`` up to 100; ``next``/``previous`` link the pages).
-    Never calls Credly: the answer comes from the plugin's own tables.
+    What the badge APIs share: the LMS's authentication, JSON errors with a
+    ``developer_message``, private answers, and paging (``?page=``, ``?page_size=`` up to 100).
     """
 
     authentication_classes = [JwtAuthentication, SessionAuthenticationAllowInactiveUser]
@@ -50,6 +48,46 @@ class LearnerBadgesView(APIView):
         patch_cache_control(response, private=True, no_store=True)
         return response
 
+    @staticmethod
+    def page_params(request):
+        """``(page, page_size or None)`` from the query string; a 400 for anything else."""
+        try:
+            number = int(request.query_params.get("page", 1))
+            size = int(request.query_params.get("page_size", 0)) or None
+        except ValueError as error:
+            raise ParseError("page and page_size must be whole numbers.") from error
+        if number < 1 or (size is not None and not 1 <= size <= MAX_PAGE_SIZE):
+            raise ParseError(f"page starts at 1; page_size is between 1 and {MAX_PAGE_SIZE}.")
+        return number, size
+
+    def page_response(self, request, username, page, **extra):
+        """The JSON answer for one ``panel.BadgePage`` of ``username``'s badges (404 past the last page)."""
+        if page.past_the_end and page.number > 1:
+            # DRF's own words for a page past the last (its PageNumberPagination's).
+            return error_response(status.HTTP_404_NOT_FOUND, "Invalid page.", _("Invalid page."))
+        return Response({
+            "username": username,
+            "count": page.count,
+            "next": self._page_url(request, page.number + 1) if page.has_next else None,
+            "previous": self._page_url(request, page.number - 1) if page.has_previous else None,
+            "results": LearnerBadgeSerializer(page.badges, many=True).data,
+            **extra,
+        })
+
+    @staticmethod
+    def _page_url(request, number):
+        return replace_query_param(request.build_absolute_uri(), "page", number)
+
+
+class LearnerBadgesView(BadgesAPIView):
+    """
+    The learner's pending and accepted Credly badges (revoked and rejected ones are not listed).
+
+    ``?username=`` asks for another learner's badges; only global staff may. Paged
+    (``?page=``, ``?page_size=`` up to 100; ``next``/``previous`` link the pages).
+    Never calls Credly: the answer comes from the plugin's own tables.
+    """
+
     def get(self, request):
         """A page of the requester's badges (or, for global staff, ``?username=``'s)."""
         requester = request.user
@@ -67,26 +105,6 @@ class LearnerBadgesView(APIView):
                 return error_response(status.HTTP_404_NOT_FOUND, f"No user named {username!r}.")
         else:
             panel.schedule_first_view_import(requester)
-        try:
-            number = int(request.query_params.get("page", 1))
-            size = int(request.query_params.get("page_size", 0)) or None
-        except ValueError:
-            return error_response(status.HTTP_400_BAD_REQUEST, "page and page_size must be whole numbers.")
-        if number < 1 or (size is not None and not 1 <= size <= MAX_PAGE_SIZE):
-            return error_response(status.HTTP_400_BAD_REQUEST,
-                                  f"page starts at 1; page_size is between 1 and {MAX_PAGE_SIZE}.")
+        number, size = self.page_params(request)
         page = panel.learner_badges(learner, page=number, page_size=size)
-        if page.past_the_end and number > 1:
-            # DRF's own words for a page past the last (its PageNumberPagination's).
-            return error_response(status.HTTP_404_NOT_FOUND, "Invalid page.", _("Invalid page."))
-        return Response({
-            "username": learner.username,
-            "count": page.count,
-            "next": self._page_url(request, page.number + 1) if page.has_next else None,
-            "previous": self._page_url(request, page.number - 1) if page.has_previous else None,
-            "results": LearnerBadgeSerializer(page.badges, many=True).data,
-        })
-
-    @staticmethod
-    def _page_url(request, number):
-        return replace_query_param(request.build_absolute_uri(), "page", number)
+        return self.page_response(request, learner.username, page)
