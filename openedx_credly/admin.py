@@ -20,7 +20,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from openedx_credly import award_rules, health, issuance, milestones, scheduling, sync
+from openedx_credly import award_rules, health, issuance, scheduling, sync
 from openedx_credly.forms import CourseBadgeTemplateForm, CredlyOrganizationForm
 from openedx_credly.models import (
     BadgeIssuance,
@@ -430,12 +430,18 @@ class MilestoneAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Award these milestones to learners who reached them before (platform records)"))
     def backfill_action(self, request, queryset):
-        """Read enrollments and completions from the platform, then award what they reach."""
-        report, _found = milestones.backfill(list(queryset.filter(is_active=True).select_related(
-            "template__organization")))
-        for milestone, qualified, queued in report:
-            self.message_user(request, _("%(name)s: %(qualified)s learner(s) reached it; %(queued)s badge(s) queued.")
-                              % {"name": milestone.name, "qualified": qualified, "queued": queued})
+        """Enqueue, for each active milestone, a task that reads the platform's records and awards what they reach."""
+        for milestone in queryset.filter(is_active=True):
+            if scheduling.enqueue(scheduling.BACKFILL_MILESTONE, [milestone.pk]):
+                self.message_user(request, _(
+                    "%(name)s: the backfill runs in the background; its badges appear in the issued badges list "
+                    "as they are queued, and the worker's log gives the summary."
+                ) % {"name": milestone.name})
+            else:
+                self.message_user(request, _(
+                    "%(name)s: the task queue could not be reached, nothing was started. Try again later, or run "
+                    "manage.py credly_backfill_milestones."
+                ) % {"name": milestone.name}, messages.ERROR)
 
 
 # Learning-path badges have their own admin module.

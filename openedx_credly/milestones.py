@@ -91,8 +91,8 @@ def _milestone_changed(instance, **kwargs):
     transaction.on_commit(forget_active_kinds)
     if kwargs.get("signal") is post_delete:
         return
-    milestone_id = instance.pk
-    transaction.on_commit(lambda: reevaluate(milestone_id), robust=True)
+    # A whole site's learners may reach it: the award runs in a task, never in the admin's request.
+    scheduling.after_commit(scheduling.REEVALUATE_MILESTONE, [instance.pk])
 
 
 # ---------------------------------------------------------------------------

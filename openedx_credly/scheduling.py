@@ -21,6 +21,8 @@ PROCESS_WEBHOOK_EVENT = "openedx_credly.tasks.process_webhook_event"
 IMPORT_BADGES_FOR_USER = "openedx_credly.tasks.import_badges_for_user"
 SYNC_TEMPLATES = "openedx_credly.tasks.sync_templates"
 BACKFILL_MAPPING = "openedx_credly.tasks.backfill_mapping"
+BACKFILL_MILESTONE = "openedx_credly.tasks.backfill_milestone"
+REEVALUATE_MILESTONE = "openedx_credly.tasks.reevaluate_milestone"
 
 # The attribute of a database connection that holds what its transaction's callbacks sent.
 _SENT = "_openedx_credly_sent"

@@ -14,8 +14,20 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.auth import get_user_model
 
-from openedx_credly import backfill, health, issuance, issuing, refresh, retention, revoking, scheduling, sync, webhooks
-from openedx_credly.models import CourseBadgeTemplate, CredlyOrganization
+from openedx_credly import (
+    backfill,
+    health,
+    issuance,
+    issuing,
+    milestones,
+    refresh,
+    retention,
+    revoking,
+    scheduling,
+    sync,
+    webhooks,
+)
+from openedx_credly.models import CourseBadgeTemplate, CredlyOrganization, Milestone
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +98,25 @@ def backfill_mapping(mapping_pk):
     result = backfill.backfill(mapping.course_id, mappings=[mapping])
     return {"learners": result.learners, "queued": result.queued, "already_had": result.already_had,
             "skipped": result.skipped_total}
+
+
+@shared_task(ignore_result=True, name=scheduling.REEVALUATE_MILESTONE)
+def reevaluate_milestone(milestone_pk):
+    """Award a milestone just saved to the learners whose recorded enrollments or completions reach it."""
+    return len(milestones.reevaluate(milestone_pk))
+
+
+@shared_task(ignore_result=True, name=scheduling.BACKFILL_MILESTONE)
+def backfill_milestone(milestone_pk):
+    """Read the platform's records, then award the milestone to learners who reached it before (the admin's action)."""
+    milestone = Milestone.objects.select_related("template__organization").filter(
+        pk=milestone_pk, is_active=True).first()
+    if milestone is None:
+        return {}
+    report, _found = milestones.backfill([milestone])
+    _milestone, qualified, queued = report[0]
+    log.info("Milestone %s backfilled: %s learner(s) reached it, %s badge(s) queued.", milestone.pk, qualified, queued)
+    return {"qualified": qualified, "queued": queued}
 
 
 # ---------------------------------------------------------------- learners' badges kept in step with Credly

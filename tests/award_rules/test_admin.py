@@ -1,7 +1,10 @@
 """The admin pages of award rules: a course badge's rules, and milestones."""
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from devhost.standin.models import Enrollment
+from openedx_credly import scheduling, tasks
 from openedx_credly.models import CourseBadgeTemplate, IssuedBadge, Milestone
 from tests.conftest import COURSE
 
@@ -45,8 +48,33 @@ def test_milestone_admin_adds_and_backfills(admin_client, template, learner, dja
     with django_capture_on_commit_callbacks(execute=False):
         response = admin_client.post(reverse("admin:openedx_credly_milestone_changelist"), {
             "action": "backfill_action", "_selected_action": [milestone.pk]}, follow=True)
-    assert "Explorer: 0 learner(s) reached it; 0 badge(s) queued." in response.content.decode()
+    assert "Explorer: the backfill runs in the background" in response.content.decode()
     assert not IssuedBadge.objects.exists()
+
+
+def test_milestone_admin_backfill_runs_in_a_task(admin_client, template, learner, monkeypatch):
+    """The request only enqueues; the (eager) task reads the platform's records and awards the milestone."""
+    milestone = Milestone.objects.create(name="Explorer", template=template, kind="enrolled", required_count=1)
+    Enrollment.objects.create(user=learner, course_id="course-v1:Org+Course+2026", is_active=True,
+                              created=timezone.now())
+    sent = []
+    monkeypatch.setattr(scheduling, "send", lambda name, *args: sent.append((name, args)) or True)
+    response = admin_client.post(reverse("admin:openedx_credly_milestone_changelist"), {
+        "action": "backfill_action", "_selected_action": [milestone.pk]}, follow=True)
+    assert response.status_code == 200
+    assert sent == [(scheduling.BACKFILL_MILESTONE, (milestone.pk,))]
+    assert not IssuedBadge.objects.exists()  # nothing awarded inside the request
+    assert tasks.backfill_milestone.apply(args=[milestone.pk]).get() == {"qualified": 1, "queued": 1}
+    assert IssuedBadge.objects.filter(user=learner, template=template).count() == 1
+
+
+def test_milestone_admin_backfill_with_the_broker_down_says_so(admin_client, template, monkeypatch):
+    milestone = Milestone.objects.create(name="Explorer", template=template, kind="enrolled", required_count=1)
+    monkeypatch.setattr(scheduling, "send", lambda name, *args: False)
+    response = admin_client.post(reverse("admin:openedx_credly_milestone_changelist"), {
+        "action": "backfill_action", "_selected_action": [milestone.pk]}, follow=True)
+    assert response.status_code == 200
+    assert "the task queue could not be reached" in response.content.decode()
 
 
 def test_milestone_needs_at_least_one_course(admin_client, template):
