@@ -434,9 +434,9 @@ class MilestoneAdmin(admin.ModelAdmin):
         for milestone in queryset.filter(is_active=True):
             if scheduling.enqueue(scheduling.BACKFILL_MILESTONE, [milestone.pk]):
                 self.message_user(request, _(
-                    "%(name)s: the backfill runs in the background; its badges appear in the issued badges list "
-                    "as they are queued, and the worker's log gives the summary."
-                ) % {"name": milestone.name})
+                    "%(mapping)s: the backfill runs in the background; its badges appear in the issued badges "
+                    "list as they are queued, and the worker's log gives the summary."
+                ) % {"mapping": milestone.name})
             else:
                 self.message_user(request, _(
                     "%(name)s: the task queue could not be reached, nothing was started. Try again later, or run "
