@@ -319,7 +319,7 @@ class IssuedBadgeAdmin(admin.ModelAdmin):
     list_display = ("learner", "template", "earned_for", "state", "earned_on")
     list_filter = ("state", "template__organization", "template")
     search_fields = ("user__username", "recipient_email", "credly_badge_id", "course_id")
-    list_select_related = ("user", "template", "learning_path", "current_issuance")
+    list_select_related = ("user", "template", "learning_path", "milestone", "current_issuance")
     inlines = [BadgeIssuanceInline]
     date_hierarchy = "earned_at"
     actions = ["retry_action"]
@@ -337,9 +337,11 @@ class IssuedBadgeAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("earned for"), ordering="course_id")
     def earned_for(self, obj):
-        """The course, or the learning path for a path's badge (which has no course)."""
+        """The course, or the learning path or milestone for their badges (which have no course)."""
         if obj.learning_path_id:
             return _("Path: %(name)s") % {"name": obj.learning_path.name}
+        if obj.milestone_id:
+            return _("Milestone: %(name)s") % {"name": obj.milestone.name}
         return _breakable_key(obj.course_id) if obj.course_id else "—"
 
     @admin.display(description=_("earned"), ordering="earned_at")

@@ -230,7 +230,7 @@ def issue(milestone, earners, event_type=EVENT_TYPE):
             )
             continue
         badges.append(IssuedBadge(
-            user_id=user.pk, template_id=milestone.template_id, course_id=NO_COURSE,
+            user_id=user.pk, template_id=milestone.template_id, course_id=NO_COURSE, milestone_id=milestone.pk,
             recipient_email=achievement.email or user.email,
             recipient_name=(achievement.full_name or names.get(user.pk) or "").strip(),
             earned_at=earned_at, trigger_event_type=event_type,

@@ -248,6 +248,11 @@ class IssuedBadge(models.Model):
         "LearningPath", null=True, blank=True, on_delete=models.SET_NULL, related_name="badges",
         verbose_name=_("learning path"),
     )
+    # The site-wide milestone that earned the badge (course_id is then empty); SET_NULL for the same reason.
+    milestone = models.ForeignKey(
+        "Milestone", null=True, blank=True, on_delete=models.SET_NULL, related_name="badges",
+        verbose_name=_("milestone"),
+    )
     recipient_email = models.EmailField(_("recipient email"), max_length=254, blank=True, default="")
     recipient_name = models.CharField(_("recipient name"), max_length=255, blank=True, default="")
     state = models.CharField(_("state"), max_length=16, choices=STATE_CHOICES, default=STATE_QUEUED)

@@ -47,6 +47,7 @@ class LearnerBadge:
     badge_url: str
     template_id: str
     expires_at: datetime = None
+    milestone_name: str = ""
 
     @property
     def is_expired(self):
@@ -59,8 +60,8 @@ class LearnerBadge:
 
     @property
     def earned_for(self):
-        """What earned the badge, as the learner knows it: the learning path, else the course."""
-        return self.learning_path_name or self.course_name
+        """What earned the badge, as the learner knows it: the learning path or milestone, else the course."""
+        return self.learning_path_name or self.milestone_name or self.course_name
 
     @property
     def action_url(self):
@@ -120,7 +121,7 @@ def learner_badges(user, page=1, page_size=None, states=None, clamp=False):
     if clamp:
         number = min(number, last)
     rows = [] if number > last else list(
-        visible.select_related("template", "learning_path")
+        visible.select_related("template", "learning_path", "milestone")
         .order_by("-earned_at", "-pk")[(number - 1) * size:number * size]
     )
     course_keys = {row.course_id for row in rows if row.course_id}
@@ -143,6 +144,7 @@ def learner_badges(user, page=1, page_size=None, states=None, clamp=False):
             badge_url=safe_url(row.badge_url),
             template_id=row.template.template_id,
             expires_at=row.expires_at,
+            milestone_name=row.milestone.name if row.milestone_id else "",
         ))
     return BadgePage(badges=badges, count=count, number=number, size=size)
 

@@ -33,7 +33,7 @@ export function profileOwner(username) {
 const BadgeCard = ({ badge, headingRef = undefined }) => {
   const intl = useIntl();
   const pending = badge.state === 'pending';
-  const earnedFor = badge.learning_path_name || badge.course_name;
+  const earnedFor = badge.learning_path_name || badge.milestone_name || badge.course_name;
   const longDate = (value) => intl.formatDate(value, { year: 'numeric', month: 'long', day: 'numeric' });
   const date = longDate(badge.earned_at);
   const expired = Boolean(badge.expires_at && badge.is_expired);
@@ -115,6 +115,7 @@ const badgeShape = PropTypes.shape({
   earned_at: PropTypes.string.isRequired,
   course_name: PropTypes.string,
   learning_path_name: PropTypes.string,
+  milestone_name: PropTypes.string,
   accept_url: PropTypes.string,
   badge_url: PropTypes.string,
   expires_at: PropTypes.string,

@@ -145,6 +145,15 @@ test('an expiring badge says when; an expired one is labelled, not hidden', asyn
   expect(section.querySelector('[data-expired="true"]')).toHaveAttribute('data-badge-id', 'b-2');
 });
 
+test('a milestone\'s badge says which milestone earned it', async () => {
+  mockGet.mockResolvedValue(page([{
+    ...ACCEPTED, id: 'm-1', name: 'Explorer', learning_path_name: '', milestone_name: 'Five courses', course_name: '',
+  }]));
+  renderWidget();
+  const card = await screen.findByRole('listitem');
+  expect(within(card).getByText('Five courses')).toBeInTheDocument();
+});
+
 test('a badge without an expiry date shows none', async () => {
   mockGet.mockResolvedValue(page([{ ...ACCEPTED, expires_at: null, is_expired: false }]));
   renderWidget();

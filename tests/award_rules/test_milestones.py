@@ -3,10 +3,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from opaque_keys.edx.keys import CourseKey
 
 from devhost.standin import models as standin
-from openedx_credly import milestones
+from openedx_credly import milestones, panel
 from openedx_credly.models import CourseCompletionRecord, CourseEnrollmentRecord, IssuedBadge, Milestone
 from openedx_credly.receivers import on_enrollment_created
 from tests.award_rules.conftest import send_enrollment, send_unenrollment
@@ -50,7 +51,20 @@ def test_enrolled_in_n_courses_of_an_organization(explorer, learner, django_capt
     badge = held(learner, explorer).get()
     assert badge.earned_at == START + timedelta(days=4) and badge.state == IssuedBadge.STATE_QUEUED
     assert badge.recipient_email == learner.email and badge.trigger_event_type == milestones.EVENT_TYPE
+    assert badge.milestone_id == explorer.pk
     assert CourseEnrollmentRecord.objects.filter(user=learner).count() == 4
+
+
+def test_a_milestone_badge_shows_its_milestone(explorer, learner):
+    """The learner sees what earned a milestone's badge, as a path's badge shows its path."""
+    IssuedBadge.objects.create(user=learner, template=explorer.template, course_id=milestones.NO_COURSE,
+                               milestone=explorer, state=IssuedBadge.STATE_PENDING, credly_badge_id="b-m",
+                               earned_at=START)
+    (badge,) = panel.learner_badges(learner).badges
+    assert (badge.milestone_name, badge.earned_for, badge.course_name) == ("Explorer", "Explorer", "")
+    client = Client()
+    client.force_login(learner)
+    assert client.get("/api/credly/v1/badges/").json()["results"][0]["milestone_name"] == "Explorer"
 
 
 def test_an_unenrolled_course_stops_counting_but_an_earned_badge_stays(explorer, learner,

@@ -50,6 +50,7 @@ def test_lists_pending_and_accepted_badges_only(client, learner, template, organ
         "course_id": str(course_key),
         "course_name": "Credly 101",
         "learning_path_name": "",
+        "milestone_name": "",
         "accept_url": pending.accept_url,
         "badge_url": pending.badge_url,
         "template_id": template.template_id,

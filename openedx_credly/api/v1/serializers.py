@@ -14,6 +14,7 @@ class LearnerBadgeSerializer(serializers.Serializer):  # pylint: disable=abstrac
     course_id = serializers.CharField(help_text="Empty when no single course earned the badge.")
     course_name = serializers.CharField()
     learning_path_name = serializers.CharField(help_text="The learning path that earned the badge, if one did.")
+    milestone_name = serializers.CharField(help_text="The site-wide milestone that earned the badge, if one did.")
     accept_url = serializers.CharField(help_text="Where to accept the badge on Credly; empty once accepted.")
     badge_url = serializers.CharField()
     template_id = serializers.CharField()
