@@ -12,6 +12,7 @@ from collections import namedtuple
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import DatabaseError, transaction
 from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,8 +29,21 @@ SweeperStatus = namedtuple("SweeperStatus", "last_run_at period late_since")
 
 
 def record_sweep(now=None):
-    """The sweeper ran: remember when (one row, updated in place)."""
-    TaskHeartbeat.objects.update_or_create(task=SWEEPER_TASK, defaults={"last_run_at": now or timezone.now()})
+    """
+    The sweeper ran: remember when (one row, updated in place).
+
+    Writes first (an UPDATE, then an INSERT the first time), never a read then a write:
+    on SQLite a read lock upgraded to a write one fails at once when workers are writing.
+    A heartbeat that cannot be written is logged; the sweep itself goes on.
+    """
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            if not TaskHeartbeat.objects.filter(task=SWEEPER_TASK).update(last_run_at=now):
+                TaskHeartbeat.objects.bulk_create([TaskHeartbeat(task=SWEEPER_TASK, last_run_at=now)],
+                                                  ignore_conflicts=True)
+    except DatabaseError:
+        log.warning("Could not record the run of the Credly sweeper; the sweep goes on.", exc_info=True)
 
 
 def sweeper_period():

@@ -3,11 +3,13 @@ import logging
 from datetime import timedelta
 
 import pytest
+from django.db import DatabaseError
 from django.urls import reverse
 from django.utils import timezone
 
 from openedx_credly import health, tasks
 from openedx_credly.models import CredlyErrorLog, CredlyOrganization, TaskHeartbeat
+from tests.conftest import make_badge
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +33,23 @@ def _beat_last_ran_minutes_ago(minutes):
 def _sweeper_warnings(organization):
     return list(organization.error_log.filter(kind=CredlyErrorLog.KIND_CONFIGURATION,
                                               details__contains=health.SWEEPER_TASK))
+
+
+def test_a_heartbeat_that_cannot_be_written_does_not_stop_the_sweep(monkeypatch, caplog, learner, template):
+    badge = make_badge(learner, template, "course-v1:Org+Lost+1", state="queued")
+    due = [badge.pk]
+    monkeypatch.setattr(tasks.issuance, "due_badge_ids", lambda: due)
+    enqueued = []
+    monkeypatch.setattr(tasks.scheduling, "enqueue", lambda name, ids: enqueued.extend(ids) or len(ids))
+
+    def locked(*args, **kwargs):
+        raise DatabaseError("database is locked")
+
+    monkeypatch.setattr(TaskHeartbeat.objects, "filter", locked)
+    with caplog.at_level(logging.WARNING, logger="openedx_credly.health"):
+        assert tasks.process_queue() == 1
+    assert enqueued == due
+    assert "Could not record the run of the Credly sweeper" in caplog.text
 
 
 def test_each_sweep_records_its_run():
