@@ -21,9 +21,7 @@ every learner at once. See docs/learning_paths.rst for the rules.
 import logging
 from collections import defaultdict
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
@@ -35,7 +33,7 @@ from opaque_keys import InvalidKeyError
 from opaque_keys.edx.django.models import CourseKeyField
 from opaque_keys.edx.keys import CourseKey
 
-from openedx_credly import errorlog, scheduling
+from openedx_credly import cached_facts, errorlog, scheduling
 from openedx_credly.achievements import Achievement, learner_problem
 from openedx_credly.models import BadgeTemplate, IssuedBadge, LearningPath, LearningPathCourse, LearningPathProgress
 from openedx_credly.platform import get_platform
@@ -62,32 +60,22 @@ BATCH = 500
 
 def course_index():
     """``{(course id, trigger)}`` of every course of an active path: cached, one query when cold."""
-    try:
-        index = cache.get(INDEX_CACHE_KEY)
-    except Exception:  # pylint: disable=broad-except
-        # A cache outage must not cost a badge: read the table instead.
-        log.warning("openedx-credly could not read the learning-path index from the cache.", exc_info=True)
-        index = None
-    if index is None:
-        index = frozenset(
+    # A cache outage must not cost a badge: the table is read instead.
+    return cached_facts.read(
+        INDEX_CACHE_KEY,
+        lambda: frozenset(
             (str(course_id), trigger)
             for course_id, trigger in LearningPathCourse.objects.filter(path__is_active=True)
             .values_list("course_id", "trigger")
-        )
-        try:
-            cache.set(INDEX_CACHE_KEY, index,
-                      getattr(settings, "CREDLY_LEARNING_PATH_INDEX_TIMEOUT", DEFAULT_INDEX_TIMEOUT))
-        except Exception:  # pylint: disable=broad-except
-            log.warning("openedx-credly could not cache the learning-path index.", exc_info=True)
-    return index
+        ),
+        timeout_setting="CREDLY_LEARNING_PATH_INDEX_TIMEOUT", default_timeout=DEFAULT_INDEX_TIMEOUT,
+        what="learning-path index",
+    )
 
 
 def forget_course_index():
     """Drop the cached index; the next event rebuilds it."""
-    try:
-        cache.delete(INDEX_CACHE_KEY)
-    except Exception:  # pylint: disable=broad-except
-        log.warning("openedx-credly could not clear the learning-path index.", exc_info=True)
+    cached_facts.forget(INDEX_CACHE_KEY, what="learning-path index")
 
 
 def in_any_path(course_key, trigger):

@@ -16,9 +16,7 @@ are read from the platform's records by ``backfill`` (``manage.py credly_backfil
 import logging
 from collections import defaultdict
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -27,7 +25,7 @@ from opaque_keys import InvalidKeyError
 from opaque_keys.edx.django.models import CourseKeyField
 from opaque_keys.edx.keys import CourseKey
 
-from openedx_credly import errorlog, scheduling
+from openedx_credly import cached_facts, errorlog, scheduling
 from openedx_credly.achievements import Achievement, learner_problem
 from openedx_credly.models import (
     CourseBadgeTemplate,
@@ -60,27 +58,17 @@ RECORDS = {
 
 def active_kinds():
     """``{kind}`` of the active milestones: cached, one query when cold."""
-    try:
-        kinds = cache.get(KINDS_CACHE_KEY)
-    except Exception:  # pylint: disable=broad-except
-        log.warning("openedx-credly could not read the milestone kinds from the cache.", exc_info=True)
-        kinds = None
-    if kinds is None:
-        kinds = frozenset(Milestone.objects.filter(is_active=True).values_list("kind", flat=True).distinct())
-        try:
-            cache.set(KINDS_CACHE_KEY, kinds,
-                      getattr(settings, "CREDLY_MILESTONE_INDEX_TIMEOUT", DEFAULT_KINDS_TIMEOUT))
-        except Exception:  # pylint: disable=broad-except
-            log.warning("openedx-credly could not cache the milestone kinds.", exc_info=True)
-    return kinds
+    return cached_facts.read(
+        KINDS_CACHE_KEY,
+        lambda: frozenset(Milestone.objects.filter(is_active=True).values_list("kind", flat=True).distinct()),
+        timeout_setting="CREDLY_MILESTONE_INDEX_TIMEOUT", default_timeout=DEFAULT_KINDS_TIMEOUT,
+        what="milestone kinds",
+    )
 
 
 def forget_active_kinds():
     """Drop the cached kinds; the next event reads them again."""
-    try:
-        cache.delete(KINDS_CACHE_KEY)
-    except Exception:  # pylint: disable=broad-except
-        log.warning("openedx-credly could not clear the milestone kinds.", exc_info=True)
+    cached_facts.forget(KINDS_CACHE_KEY, what="milestone kinds")
 
 
 @receiver(post_save, sender=Milestone, dispatch_uid="openedx_credly.milestone_saved")
