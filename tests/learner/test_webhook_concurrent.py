@@ -8,30 +8,26 @@ fetches are enqueued, the rest deferred. Runs on MariaDB (and on a SQLite file i
 """
 import json
 import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 from unittest import mock
 
-import django
 import pytest
 from django.db import connections
 from django.test import Client
 
 from openedx_credly import webhooks
 from openedx_credly.models import CredlyOrganization, WebhookEvent
-from tests.conftest import ORG_ID, require_service
-from tests.course_staff.test_concurrent_posts import _mariadb_reachable, _shares_a_real_database
+from tests.conftest import ORG_ID
+from tests.race import ROOT, run_in_child, shares_a_real_database
 
 THREADS = 12
 LIMIT = 4
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_notifications_take_the_budget_once(settings):
-    if not _shares_a_real_database():
+    if not shares_a_real_database():
         pytest.skip("needs a database that threads share; test_concurrent_notifications_in_a_child_run runs it")
     settings.CREDLY_WEBHOOK_UNCONFIRMED_LIMIT = LIMIT
     CredlyOrganization.objects.create(name="Academy", organization_id=ORG_ID, api_token="t")
@@ -67,20 +63,5 @@ def test_concurrent_notifications_take_the_budget_once(settings):
 @pytest.mark.parametrize("database", ["sqlite-file", "mariadb"])
 def test_concurrent_notifications_in_a_child_run(tmp_path, database):
     """Run the threaded test above in a child pytest on a database that threads really share."""
-    if _shares_a_real_database():
-        pytest.skip("the threaded test runs directly on this database")
-    env = {key: value for key, value in os.environ.items() if not key.startswith("DEVHOST_DB")}
-    if database == "mariadb":
-        require_service(_mariadb_reachable(), "MariaDB is not running on 127.0.0.1:3306")
-        env.update(DEVHOST_DB="mysql", DEVHOST_DB_TEST_NAME=f"test_credly_webhook_race_{os.getpid()}")
-    else:
-        if django.VERSION < (5, 1):
-            pytest.skip("SQLite's BEGIN IMMEDIATE needs Django 5.1 or later")
-        env["DEVHOST_SQLITE_TEST_PATH"] = str(tmp_path / "race.sqlite3")
-    child = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "--create-db", "--ds", "tests.course_staff.race_settings",
-         f"{Path(__file__).relative_to(ROOT)}::test_concurrent_notifications_take_the_budget_once"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
-    )
-    assert child.returncode == 0, child.stdout[-3000:] + child.stderr[-3000:]
-    assert "1 passed" in child.stdout
+    run_in_child(f"{Path(__file__).relative_to(ROOT)}::test_concurrent_notifications_take_the_budget_once", database,
+                 tmp_path, mariadb_test_name=f"test_credly_webhook_race_{os.getpid()}")
