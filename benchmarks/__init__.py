@@ -149,6 +149,22 @@ class BenchDatabase:
             shutil.rmtree(self.tmpdir, ignore_errors=True)
 
 
+def run_in_database(name, title, args, run):
+    """
+    The ``Result`` titled ``title`` of ``run(args, result)`` in a fresh database of its own
+    (``name``), with an in-memory broker; the database is dropped afterwards.
+    """
+    result = Result(title)
+    db = BenchDatabase(name)
+    try:
+        setup_django(db, {"CELERY_BROKER_URL": "memory://"})
+        result.figures["database"] = db.description.split(" /")[0]
+        run(args, result)
+    finally:
+        db.drop()
+    return result.report(args.json)
+
+
 def setup_django(db, extra_env=None, migrate=True):
     """Point the host at ``db`` (and ``extra_env``), start Django and create the tables."""
     os.environ.update(db.env())

@@ -22,7 +22,7 @@ import uuid
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from benchmarks import BenchDatabase, Result, log, make_users, median, seed_plugin, setup_django
+from benchmarks import log, make_users, median, run_in_database, seed_plugin
 
 PLAIN = "course-v1:Bench+Plain+2026"
 GRADED = "course-v1:Bench+Graded+2026"
@@ -44,16 +44,7 @@ def parse(argv):
 
 def main(argv=None):
     """Run the benchmark; returns its ``Result``."""
-    args = parse(argv)
-    result = Result("1b. Grade and enrollment events (award rules)")
-    db = BenchDatabase("grades")
-    try:
-        setup_django(db, {"CELERY_BROKER_URL": "memory://"})
-        result.figures["database"] = db.description.split(" /")[0]
-        _run(args, result)
-    finally:
-        db.drop()
-    return result.report(args.json)
+    return run_in_database("grades", "1b. Grade and enrollment events (award rules)", parse(argv), _run)
 
 
 def _events():

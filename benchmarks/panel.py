@@ -13,7 +13,7 @@ import argparse
 import sys
 import time
 
-from benchmarks import BenchDatabase, Result, log, make_users, median, seed_plugin, setup_django
+from benchmarks import log, make_users, median, run_in_database, seed_plugin
 
 SIZES = (1, 100, 1000)
 ENDPOINTS = {"API": "/api/credly/v1/badges/", "panel": "/credly/profile/badges/"}
@@ -66,16 +66,7 @@ def seed(sizes):
 
 def main(argv=None):
     """Seed the learners, time the endpoints and print (or write as JSON) the result."""
-    args = parse(argv)
-    result = Result("3. Panel and API (a learner's badges)")
-    db = BenchDatabase("panel")
-    try:
-        setup_django(db, {"CELERY_BROKER_URL": "memory://"})
-        result.figures["database"] = db.description.split(" /")[0]
-        _run(args, result)
-    finally:
-        db.drop()
-    return result.report(args.json)
+    return run_in_database("panel", "3. Panel and API (a learner's badges)", parse(argv), _run)
 
 
 def _run(args, result):  # pylint: disable=too-many-locals
