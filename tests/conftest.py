@@ -12,6 +12,8 @@ from datetime import datetime, timezone
 import pytest
 import responses
 from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from opaque_keys.edx.keys import CourseKey
 from openedx_events.data import EventsMetadata
 from openedx_events.learning.data import (
@@ -28,6 +30,7 @@ from openedx_events.learning.signals import (
     COURSE_PASSING_STATUS_UPDATED,
 )
 
+from openedx_credly import tasks
 from openedx_credly.models import BadgeIssuance, BadgeTemplate, CourseBadgeTemplate, CredlyOrganization, IssuedBadge
 
 pytest_plugins = ["fake_credly.pytest_plugin"]
@@ -46,6 +49,31 @@ def pytest_collection_modifyitems(config, items):  # pylint: disable=unused-argu
     for item in items:
         if "integration" in item.nodeid.split("/"):
             item.add_marker(pytest.mark.integration)
+
+
+TRANSACTION_SQL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+def plugin_queries(send, *, in_transaction=False):
+    """
+    The SQL that ``send()`` (an event sent to the plugin) runs, without the transaction
+    statements around it; ``in_transaction`` runs it inside one, as the platform does.
+    """
+    with CaptureQueriesContext(connection) as captured:
+        if in_transaction:
+            with transaction.atomic():
+                send()
+        else:
+            send()
+    return [q["sql"] for q in captured.captured_queries if not q["sql"].upper().startswith(TRANSACTION_SQL)]
+
+
+@pytest.fixture
+def enqueued(monkeypatch):
+    """The badge ids the on_commit callbacks hand to the broker (nothing is sent)."""
+    sent = []
+    monkeypatch.setattr(tasks.issue_badge, "apply_async", lambda args, **kwargs: sent.append(args[0]))
+    return sent
 
 
 def require_service(available, reason):

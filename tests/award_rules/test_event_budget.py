@@ -9,36 +9,23 @@ per-process caches are filled once).
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
-from django.test.utils import CaptureQueriesContext
 from opaque_keys.edx.keys import CourseKey
 
-from openedx_credly import tasks
 from openedx_credly.models import CourseBadgeTemplate, CourseEnrollmentRecord, IssuedBadge, Milestone
 from tests.award_rules.conftest import send_enrollment, send_grade
-from tests.conftest import make_learner, send_certificate
+from tests.conftest import make_learner, plugin_queries, send_certificate
 
-TRANSACTION_SQL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 EVENTS = 20
 
 
-def _plugin_queries(send):
-    with CaptureQueriesContext(connection) as captured:
-        with transaction.atomic():  # the platform's own transaction
-            send()
-    return [q["sql"] for q in captured.captured_queries if not q["sql"].upper().startswith(TRANSACTION_SQL)]
+def _queries(send):
+    """The plugin's queries for an event sent inside the platform's own transaction."""
+    return plugin_queries(send, in_transaction=True)
 
 
 @pytest.fixture
 def learners(db):
     return [make_learner(username=f"gb{n}", email=f"gb{n}@example.com") for n in range(EVENTS)]
-
-
-@pytest.fixture
-def enqueued(monkeypatch):
-    sent = []
-    monkeypatch.setattr(tasks.issue_badge, "apply_async", lambda args, **kwargs: sent.append(args[0]))
-    return sent
 
 
 @pytest.mark.django_db(transaction=True)
@@ -47,10 +34,10 @@ def test_grade_event_of_a_course_without_grade_rules_costs_at_most_one_query(map
     """The course has certificate and passing badges, but no grade rule: one query, nothing recorded."""
     CourseBadgeTemplate.objects.create(course_id=course_key, template=make_template("Passed"), trigger="passing")
     other = CourseKey.from_string("course-v1:Other+Budget+1")
-    _plugin_queries(lambda: send_grade(learners[0], course_key, 0.5))
+    _queries(lambda: send_grade(learners[0], course_key, 0.5))
     for learner in learners[1:]:
         for course in (course_key, other):
-            queries = _plugin_queries(lambda learner=learner, course=course: send_grade(learner, course, 0.95))
+            queries = _queries(lambda learner=learner, course=course: send_grade(learner, course, 0.95))
             assert len(queries) <= 1, queries
     assert not IssuedBadge.objects.exists() and not enqueued
 
@@ -60,7 +47,7 @@ def test_grade_event_below_the_minimum_costs_one_query(make_template, learners, 
     CourseBadgeTemplate.objects.create(course_id=course_key, template=make_template("Top"), trigger="grade",
                                        min_grade=Decimal("90"))
     for learner in learners:
-        assert len(_plugin_queries(lambda learner=learner: send_grade(learner, course_key, 0.42))) <= 1
+        assert len(_queries(lambda learner=learner: send_grade(learner, course_key, 0.42))) <= 1
     assert not IssuedBadge.objects.exists()
 
 
@@ -73,23 +60,23 @@ def test_grade_event_reaching_the_minimum_awards_once_then_costs_two_queries(mak
     """
     CourseBadgeTemplate.objects.create(course_id=course_key, template=make_template("Top"), trigger="grade",
                                        min_grade=Decimal("90"))
-    _plugin_queries(lambda: send_grade(learners[0], course_key, 0.95))
+    _queries(lambda: send_grade(learners[0], course_key, 0.95))
     for learner in learners[1:]:
-        queries = _plugin_queries(lambda learner=learner: send_grade(learner, course_key, 0.95))
+        queries = _queries(lambda learner=learner: send_grade(learner, course_key, 0.95))
         assert len(queries) <= 6, queries
     assert IssuedBadge.objects.count() == EVENTS and sorted(enqueued) == sorted(
         IssuedBadge.objects.values_list("id", flat=True))
     for learner in learners:
-        queries = _plugin_queries(lambda learner=learner: send_grade(learner, course_key, 0.97))
+        queries = _queries(lambda learner=learner: send_grade(learner, course_key, 0.97))
         assert len(queries) <= 2 and not any(q.upper().startswith("INSERT") for q in queries), queries
     assert len(enqueued) == EVENTS
 
 
 @pytest.mark.django_db(transaction=True)
 def test_enrollment_event_without_milestones_costs_no_query(learners, course_key):
-    _plugin_queries(lambda: send_enrollment(learners[0], course_key))  # the cached "no milestone" fills once
+    _queries(lambda: send_enrollment(learners[0], course_key))  # the cached "no milestone" fills once
     for learner in learners[1:]:
-        assert _plugin_queries(lambda learner=learner: send_enrollment(learner, course_key)) == []
+        assert _queries(lambda learner=learner: send_enrollment(learner, course_key)) == []
     assert not CourseEnrollmentRecord.objects.exists()
 
 
@@ -100,6 +87,6 @@ def test_certificate_event_of_an_unmapped_course_still_costs_one_query_with_an_e
     Milestone.objects.create(name="Explorer", template=make_template("Explorer"), kind=Milestone.KIND_ENROLLED,
                              required_count=3)
     other = CourseKey.from_string("course-v1:Other+Budget+1")
-    _plugin_queries(lambda: send_certificate(learners[0], other))
+    _queries(lambda: send_certificate(learners[0], other))
     for learner in learners[1:]:
-        assert len(_plugin_queries(lambda learner=learner: send_certificate(learner, other))) <= 1
+        assert len(_queries(lambda learner=learner: send_certificate(learner, other))) <= 1
