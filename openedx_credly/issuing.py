@@ -175,9 +175,8 @@ def find_existing(client, badge):
     earned = badge.earned_at.replace(microsecond=0)
     client.max_pages = issuance.LOOKUP_MAX_PAGES
     taken = set(
-        IssuedBadge.objects.filter(template__organization_id=badge.template.organization_id)
-        .exclude(pk=badge.pk).exclude(credly_badge_id="")
-        .filter(template=badge.template, user_id=badge.user_id).values_list("credly_badge_id", flat=True)
+        IssuedBadge.objects.filter(template=badge.template, user_id=badge.user_id)
+        .exclude(pk=badge.pk).exclude(credly_badge_id="").values_list("credly_badge_id", flat=True)
     )
     fallback = None
     for data in client.iter_badges(filters={
