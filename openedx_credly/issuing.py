@@ -32,7 +32,7 @@ from openedx_credly.credly import (
     CredlyRateLimitError,
     CredlyValidationError,
 )
-from openedx_credly.models import CredlyErrorLog, CredlyOrganization, IssuedBadge
+from openedx_credly.models import BadgeIssuance, CredlyErrorLog, CredlyOrganization, IssuedBadge
 from openedx_credly.platform import get_platform
 
 log = logging.getLogger(__name__)
@@ -306,7 +306,7 @@ class _Attempt:
 
     def _record_refused(self, fields, client):
         """The issuance moved on while we were sending: it was revoked, or someone recorded the badge."""
-        now_state = type(self.issuance).objects.filter(pk=self.issuance.pk).values_list(
+        now_state = BadgeIssuance.objects.filter(pk=self.issuance.pk).values_list(
             "state", "credly_badge_id").first()
         if now_state and now_state[0] == IssuedBadge.STATE_REVOKED and client is not None:
             if now_state[1] == fields["credly_badge_id"]:
