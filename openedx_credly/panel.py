@@ -8,6 +8,7 @@ templates, and one ``get_course_names`` call for the page's courses. Badges the 
 before the plugin was installed are imported by a Celery task that the first view
 enqueues (``schedule_first_view_import``), never inline.
 """
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -147,6 +148,11 @@ def learner_badges(user, page=1, page_size=None, states=None, clamp=False):
             milestone_name=row.milestone.name if row.milestone_id else "",
         ))
     return BadgePage(badges=badges, count=count, number=number, size=size)
+
+
+def without_accept_links(page):
+    """``page`` without its accept links: they are the owner's alone, whoever else looks (staff included)."""
+    return dataclasses.replace(page, badges=[dataclasses.replace(badge, accept_url="") for badge in page.badges])
 
 
 def schedule_first_view_import(user):

@@ -121,6 +121,10 @@ class StandalonePlatform:
         """
         return default_account_privacy()
 
+    def get_user_preference(self, user, key):
+        """The value of the learner's preference ``key`` (e.g. ``visibility.credly_badges``), or None."""
+        return None
+
 
 class OpenEdxPlatform(StandalonePlatform):
     """Platform data read from edx-platform's own models, inside the LMS or Studio."""
@@ -271,10 +275,20 @@ class OpenEdxPlatform(StandalonePlatform):
         # Read as the owner: the preferences API lets a user read their own preferences.
         return get_user_preference(user, ACCOUNT_PRIVACY_PREFERENCE) or default_account_privacy()
 
+    def get_user_preference(self, user, key):
+        from openedx.core.djangoapps.user_api.preferences.api import get_user_preference
+
+        return get_user_preference(user, key)
+
 
 ACCOUNT_PRIVACY_PREFERENCE = "account_privacy"
 ACCOUNT_ALL_USERS = "all_users"
 ACCOUNT_PRIVATE = "private"
+# What frontend-app-profile sets on the owner's first visit: each field follows its own
+# ``visibility.<field>`` preference.
+ACCOUNT_CUSTOM = "custom"
+# Our field's preference under ``custom``, beside the profile's ``visibility.course_certificates``.
+BADGES_VISIBILITY_PREFERENCE = "visibility.credly_badges"
 
 
 def default_account_privacy():

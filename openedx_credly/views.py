@@ -77,6 +77,8 @@ def profile_badges(request):
     except ValueError:  # not a number, or more digits than Python converts
         number = 1
     page = panel.learner_badges(learner, page=number, clamp=True) if learner else None
+    if page and learner != request.user:
+        page = panel.without_accept_links(page)
     badges = page.badges if page else []
     paths_in_progress = learning_paths.progress_for_user(learner) if badges else []
     origins = frame_origins()

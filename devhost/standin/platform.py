@@ -81,6 +81,9 @@ class StandInPlatform(StandalonePlatform):
             "value", flat=True).first()
         return value or default_account_privacy()
 
+    def get_user_preference(self, user, key):
+        return models.Preference.objects.filter(user=user, key=key).values_list("value", flat=True).first()
+
     def iter_course_earner_details(self, course_key, trigger, since=None):
         if trigger == "certificate":
             rows = models.Certificate.objects.filter(course_id=course_key, status="downloadable")

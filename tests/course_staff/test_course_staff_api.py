@@ -259,12 +259,12 @@ def test_malformed_json_is_400(api, people, template):
     assert response.json()["developer_message"]
 
 
-def test_oversized_body_is_400(api, people, template):
+def test_oversized_body_is_413(api, people, template):
     api.force_authenticate(people["course_staff"])
 
     response = post(api, {"template_id": TEMPLATE_ID, "padding": "x" * 10000})
 
-    assert response.status_code == 400
+    assert response.status_code == 413
     assert "larger than" in response.json()["developer_message"]
     assert not CourseBadgeTemplate.objects.exists()
 

@@ -110,6 +110,9 @@ def test_global_staff_may_ask_for_a_learner(client, staff, learner, template):
     response = _get(client, staff, username="ada")
     assert response.status_code == 200
     assert [item["id"] for item in response.json()["results"]] == [badge.credly_badge_id]
+    # Accept links are the learner's alone, in all three views of the badges (the panel, this, users/<u>/).
+    assert badge.accept_url and response.json()["results"][0]["accept_url"] == ""
+    assert _get(client, learner).json()["results"][0]["accept_url"] == badge.accept_url
 
 
 def test_staff_asking_for_an_unknown_user_gets_404(client, staff):

@@ -108,6 +108,8 @@ def test_staff_may_see_a_learners_panel(client, staff, learner, template):
     badge = make_badge(learner, template)
     html = _page(client, staff, username="ada").content.decode()
     assert f'data-badge-id="{badge.credly_badge_id}"' in html
+    assert badge.accept_url and badge.accept_url not in html  # the learner's alone, as in the APIs
+    assert badge.accept_url in _page(client, learner).content.decode()
 
 
 def test_frame_headers_with_configured_origins(client, learner, settings):

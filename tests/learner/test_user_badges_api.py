@@ -111,13 +111,50 @@ def test_visitor_sees_only_accepted_badges_of_a_public_profile(client, learner, 
     assert "pending" not in response.content.decode()
 
 
-@pytest.mark.parametrize("privacy", ["private", "custom", "something-new"])
-def test_visitor_sees_nothing_of_a_profile_that_is_not_public(client, learner, other_learner, owner_badges, privacy):
+@pytest.mark.parametrize("privacy,badges_preference", [
+    ("private", None), ("private", "all_users"), ("custom", "private"), ("custom", "something-new"),
+    ("something-new", None), ("something-new", "all_users"),
+])
+def test_visitor_sees_nothing_of_a_profile_that_is_not_public(client, learner, other_learner, owner_badges, privacy,
+                                                              badges_preference):
     set_privacy(learner, privacy)
+    if badges_preference:
+        Preference.objects.create(user=learner, key="visibility.credly_badges", value=badges_preference)
     response = get(client, other_learner)
     assert response.status_code == 200
     assert response.json() == {"username": "ada", "count": 0, "next": None, "previous": None, "results": [],
                                "learning_paths_in_progress": []}
+
+
+@pytest.mark.parametrize("badges_preference", [None, "all_users"])
+def test_custom_privacy_shows_accepted_badges_unless_the_owner_hides_them(client, learner, other_learner,
+                                                                          owner_badges, badges_preference):
+    """What frontend-app-profile sets on the owner's first visit: ``custom``, each field by its own preference."""
+    set_privacy(learner, "custom")
+    for key in ("visibility.name", "visibility.course_certificates"):
+        Preference.objects.create(user=learner, key=key, value="all_users")
+    if badges_preference:
+        Preference.objects.create(user=learner, key="visibility.credly_badges", value=badges_preference)
+    assert ids(get(client, other_learner)) == [owner_badges["accepted"].credly_badge_id]
+    assert get(client, other_learner).json()["results"][0]["accept_url"] == ""
+
+    Preference.objects.update_or_create(user=learner, key="visibility.credly_badges", defaults={"value": "private"})
+    assert get(client, other_learner).json()["count"] == 0
+
+
+@pytest.mark.parametrize("privacy,badges_preference,shown", [
+    ("all_users", None, "all_users"), ("all_users", "private", "all_users"), ("private", "all_users", "private"),
+    ("custom", None, "all_users"), ("custom", "all_users", "all_users"), ("custom", "private", "private"),
+])
+def test_the_owner_is_told_who_sees_the_badges(client, learner, other_learner, owner_badges, privacy,
+                                               badges_preference, shown):
+    set_privacy(learner, privacy)
+    if badges_preference:
+        Preference.objects.create(user=learner, key="visibility.credly_badges", value=badges_preference)
+    assert get(client, learner).json()["visibility"] == {"account_privacy": privacy, "badges": shown}
+    client.logout()
+    assert "visibility" not in get(client, other_learner).json()
+    assert get(client, other_learner).json()["count"] == (1 if shown == "all_users" else 0)
 
 
 def test_site_default_private_hides_profiles_without_a_preference(client, learner, other_learner, owner_badges,

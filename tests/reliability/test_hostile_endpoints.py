@@ -217,7 +217,7 @@ def test_huge_and_negative_numbers_in_bodies(world, value):
         ("post", COURSE_API, {"template_id": TEMPLATE_ID, "is_active": value}),
     ):
         response = _send(staff, method, url, path, json.dumps(body).encode())
-        assert_refused_cleanly(response, (400,))
+        assert_refused_cleanly(response, (400, 413))  # 413: "1" * 5000 is over the course API's 4 KB
     assert snapshot() == before
 
 
@@ -293,3 +293,71 @@ def test_hostile_query_strings_on_every_read_endpoint(world, value):
             if url.startswith("/api/"):
                 assert response["Content-Type"].startswith("application/json")
     assert snapshot() == before
+
+
+# ------------------------------------------------------------------ session callers, CSRF checked (as in a browser)
+
+CSRF_SECRET = "c" * 32
+
+
+def _browser_client(user):
+    """A client whose session API calls pass the CSRF check the way a browser's do (cookie and header)."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    client.cookies["csrftoken"] = CSRF_SECRET
+    return client
+
+
+@pytest.mark.parametrize("method,url", JSON_ENDPOINTS)
+@pytest.mark.parametrize("content_type", ["multipart/form-data; boundary=BoUnDaRy",
+                                          "application/x-www-form-urlencoded", "text/plain"])
+def test_form_bodies_after_the_csrf_check_are_a_json_415(world, method, url, content_type):
+    """The CSRF check parses a form body before the view runs: the view never reads ``request.body`` after it."""
+    _staff, _learner, path = world
+    staff = _browser_client(_root())
+    before = snapshot()
+    if content_type.startswith("multipart"):
+        raw = (b"--BoUnDaRy\r\nContent-Disposition: form-data; name=\"template_id\"\r\n\r\n"
+               + TEMPLATE_ID.encode() + b"\r\n--BoUnDaRy--\r\n")
+    else:
+        raw = f"template_id={TEMPLATE_ID}".encode()
+    response = staff.generic(method.upper(), url.format(path=f"{PATHS_API}{path.pk}/"), data=raw,
+                             content_type=content_type, HTTP_X_CSRFTOKEN=CSRF_SECRET)
+    assert response.status_code == 415, (response.status_code, response.content[:300])
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["developer_message"]
+    assert snapshot() == before
+
+
+def _root():
+    from django.contrib.auth import get_user_model  # pylint: disable=import-outside-toplevel
+    return get_user_model().objects.get(username="root")
+
+
+@pytest.mark.parametrize("method,url", JSON_ENDPOINTS)
+@pytest.mark.parametrize("size", [70_000, 3_000_000], ids=["over-the-api-limit", "over-django-limit"])
+def test_bodies_too_large_are_the_apis_json_413(world, method, url, size, settings):
+    """Over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` too: the API's JSON, never Django's HTML page (a traceback under DEBUG)."""
+    settings.DEBUG = True
+    staff = _browser_client(_root())
+    path = world[2]
+    before = snapshot()
+    raw = json.dumps({"template_id": TEMPLATE_ID, "name": "x" * size}).encode()
+    response = staff.generic(method.upper(), url.format(path=f"{PATHS_API}{path.pk}/"), data=raw,
+                             content_type="application/json", HTTP_X_CSRFTOKEN=CSRF_SECRET)
+    assert response.status_code == 413, (response.status_code, response.content[:300])
+    assert response["Content-Type"].startswith("application/json")
+    assert "larger than" in response.json()["developer_message"]
+    assert len(response.content) < 1000
+    assert snapshot() == before
+
+
+def test_a_django_limit_below_the_apis_is_the_one_answered(world, settings):
+    """A site that lowers ``DATA_UPLOAD_MAX_MEMORY_SIZE`` below the API's limit hears its own limit, in JSON."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    staff = _browser_client(_root())
+    raw = json.dumps({"name": "x" * 5000, "template_id": TEMPLATE_ID}).encode()
+    response = staff.generic("POST", PATHS_API, data=raw, content_type="application/json",
+                             HTTP_X_CSRFTOKEN=CSRF_SECRET)
+    assert response.status_code == 413, (response.status_code, response.content[:300])
+    assert "larger than 1000 bytes" in response.json()["developer_message"]

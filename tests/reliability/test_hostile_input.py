@@ -220,7 +220,7 @@ def test_bad_bodies_are_400(course_staff, template, course_key, body):
 @pytest.mark.parametrize("raw", [b"{not json", b"\xff\xfe", b"[" * 5000 + b"]" * 5000])
 def test_unparseable_bodies_are_400(course_staff, template, course_key, raw):
     response = _logged_in(course_staff).post(COURSE_API.format(course_key), data=raw, content_type="application/json")
-    assert response.status_code == 400
+    assert response.status_code == (413 if len(raw) > 4096 else 400)  # the course API reads at most 4 KB
     assert not CourseBadgeTemplate.objects.exists()
 
 

@@ -12,7 +12,7 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from openedx_credly import panel
-from openedx_credly.api.parsers import JSONParser
+from openedx_credly.api.parsers import BoundedBodyMixin, JSONParser
 from openedx_credly.api.v1.serializers import LearnerBadgeSerializer
 
 MAX_PAGE_SIZE = 100
@@ -26,10 +26,10 @@ def error_response(status_code, developer_message, user_message=None):
     )
 
 
-class BadgesAPIView(APIView):
+class BadgesAPIView(BoundedBodyMixin, APIView):
     """
     What the badge APIs share: the LMS's authentication, JSON errors with a
-    ``developer_message``, private answers, and paging (``?page=``, ``?page_size=`` up to 100).
+    developer_message, private answers, and paging (page, page_size up to 100).
     """
 
     authentication_classes = [JwtAuthentication, SessionAuthenticationAllowInactiveUser]
@@ -81,11 +81,14 @@ class BadgesAPIView(APIView):
 
 class LearnerBadgesView(BadgesAPIView):
     """
-    The learner's pending and accepted Credly badges (revoked and rejected ones are not listed).
+    Your pending and accepted Credly badges, newest first (revoked and rejected ones are not listed).
 
-    ``?username=`` asks for another learner's badges; only global staff may. Paged
-    (``?page=``, ``?page_size=`` up to 100; ``next``/``previous`` link the pages).
-    Never calls Credly: the answer comes from the plugin's own tables.
+    Global staff may add username to the address to read another learner's badges,
+    without the links to accept them: those are the learner's alone.
+
+    Pages of up to 100 badges: add page and page_size to the address; next and previous
+    link the neighbouring pages. The answer comes from this site's own records of the
+    badges, never from a live call to Credly.
     """
 
     def get(self, request):
@@ -107,4 +110,6 @@ class LearnerBadgesView(BadgesAPIView):
             panel.schedule_first_view_import(requester)
         number, size = self.page_params(request)
         page = panel.learner_badges(learner, page=number, page_size=size)
+        if learner != requester:
+            page = panel.without_accept_links(page)
         return self.page_response(request, learner.username, page)

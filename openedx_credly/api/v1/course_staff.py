@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from openedx_credly import course_settings
-from openedx_credly.api.parsers import JSONParser
+from openedx_credly.api.parsers import BoundedBodyMixin, JSONParser
 from openedx_credly.api.v1.course_staff_serializers import (
     CourseBadgeTemplateRequestSerializer,
     CourseBadgeTemplateSerializer,
@@ -45,8 +45,8 @@ def _error_body(message, code, **extra):
     return {"developer_message": str(message), "detail": str(message), "error_code": code, **extra}
 
 
-class CourseStaffAPIView(APIView):
-    """JWT or session authentication; every error answers with a ``developer_message``."""
+class CourseStaffAPIView(BoundedBodyMixin, APIView):
+    """JWT or session authentication, JSON bodies only; every error answers with a ``developer_message``."""
 
     authentication_classes = [JwtAuthentication, SessionAuthenticationAllowInactiveUser]
     parser_classes = [JSONParser]
@@ -88,7 +88,7 @@ def parse_course_key(course_id):
 
 class TemplatesView(CourseStaffAPIView):
     """
-    ``GET /api/credly/v1/templates/``: the badge templates a course may award.
+    The Credly badge templates a course may award.
 
     Active templates of active organizations. Global staff and anyone with the staff or
     instructor role of at least one course may list them.
@@ -106,11 +106,15 @@ class TemplatesView(CourseStaffAPIView):
 @method_decorator(transaction.non_atomic_requests, name="dispatch")
 class CourseBadgeTemplatesView(CourseScopedAPIView):
     """
-    ``GET``: the course's badge template mappings.
-    ``POST {"template_id", "trigger", "revoke_on_certificate_revoked", "is_active", "min_grade",
-    "max_grade", "modes", "expires_in_months"}``: add one (201), or update the course's mapping
-    of that template (200); a field left out takes its default (no rule).
+    The Credly badge templates this course awards.
+
+    GET lists them. POST a JSON object to add one (201), or to change the course's badge
+    of that template (200): template_id, trigger, revoke_on_certificate_revoked,
+    is_active, min_grade, max_grade, modes and expires_in_months; a field left out takes
+    its default, which sets no rule. Bodies are JSON of at most 4 KB.
     """
+
+    max_body_bytes = MAX_BODY_BYTES
 
     def get(self, request, **kwargs):
         mappings = CourseBadgeTemplate.objects.filter(course_id=self.course_key).select_related(
@@ -118,12 +122,7 @@ class CourseBadgeTemplatesView(CourseScopedAPIView):
         return Response(CourseBadgeTemplateSerializer(mappings, many=True).data)
 
     def post(self, request, **kwargs):
-        """Add a badge template to the course (``template_id``, ``trigger`` and the award rules)."""
-        length = request.META.get("CONTENT_LENGTH") or "0"
-        if (int(length) if length.isdigit() else 0) > MAX_BODY_BYTES or len(request.body) > MAX_BODY_BYTES:
-            raise BadRequest(
-                _("The request body is larger than %(max)s bytes.") % {"max": MAX_BODY_BYTES}, code="body_too_large",
-            )
+        """Add a badge template to the course (template_id, trigger and the award rules)."""
         serializer = CourseBadgeTemplateRequestSerializer(data=request.data)
         if not serializer.is_valid():
             raise BadRequest(_describe_errors(serializer.errors), code="invalid_request",
@@ -145,7 +144,7 @@ class CourseBadgeTemplatesView(CourseScopedAPIView):
 
 
 class CourseBadgeTemplateView(CourseScopedAPIView):
-    """``GET`` or ``DELETE`` the course's mapping of one template (404 if the course has none)."""
+    """One badge template of this course: GET reads it, DELETE stops the course awarding it (404 if it does not)."""
 
     def _mapping(self, template_id):
         """The course's mapping of ``template_id``, or a 404 in the API's words."""

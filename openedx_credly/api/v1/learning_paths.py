@@ -65,12 +65,17 @@ def _save(serializer, path=None, user=None):
 
 
 class LearningPathsView(CourseStaffAPIView):
-    """``GET``: the paths (all of them, or those of ``?course_id=``). ``POST``: create one (global staff)."""
+    """
+    Learning paths: one Credly badge for completing several courses.
+
+    GET lists every path (global staff), or with course_id in the address the paths of
+    that course (its staff too). POST a JSON path to create one (global staff).
+    """
 
     permission_classes = [IsAuthenticated]
 
     def get(self, request):
-        """Every path (global staff), or the paths of ``?course_id=`` (that course's staff)."""
+        """Every path (global staff), or the paths of course_id (that course's staff)."""
         course_id = request.query_params.get("course_id")
         paths = _paths()
         if course_id is None:
@@ -90,7 +95,12 @@ class LearningPathsView(CourseStaffAPIView):
 
 
 class LearningPathView(CourseStaffAPIView):
-    """``GET``, ``PUT``, ``PATCH`` (only the fields given) and ``DELETE`` one path."""
+    """
+    One learning path.
+
+    GET reads it (global staff, and the staff of one of its courses). Global staff may
+    replace it with PUT, change the fields given with PATCH, and DELETE it.
+    """
 
     permission_classes = [IsAuthenticated]
 
