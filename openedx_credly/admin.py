@@ -33,6 +33,7 @@ from openedx_credly.models import (
     Milestone,
     WebhookEvent,
 )
+from openedx_credly.platform import get_platform
 from openedx_credly.safe_urls import credly_url
 
 
@@ -310,6 +311,13 @@ class CourseBadgeTemplateAdmin(admin.ModelAdmin):
             obj.created_by = request.user
             obj.source = CourseBadgeTemplate.SOURCE_ADMIN
         super().save_model(request, obj, form, change)
+        if "course_id" in form.changed_data and get_platform().unknown_courses([obj.course_id]):
+            # Saved all the same: staff may set the badge up before the course is created.
+            self.message_user(request, _(
+                "No course with the ID %(course)s exists on this site yet. The setting is saved; its badge is "
+                "awarded once a course with this ID exists and its learners earn it. Check the ID if the course "
+                "should already exist."
+            ) % {"course": obj.course_id}, messages.WARNING)
 
 
 @admin.register(IssuedBadge)
@@ -329,7 +337,12 @@ class IssuedBadgeAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return False if obj is not None else super().has_change_permission(request)
+        # Read-only everywhere, so the admin's index and lists offer "View", not "Change".
+        return False
+
+    def has_retry_permission(self, request):
+        """Retrying changes the badge's issuance: for those the model's change permission is granted to."""
+        return request.user.has_perm(f"{self.opts.app_label}.change_{self.opts.model_name}")
 
     @admin.display(description=_("learner"), ordering="user__username")
     def learner(self, obj):
@@ -352,7 +365,7 @@ class IssuedBadgeAdmin(admin.ModelAdmin):
     def attempts(self, obj):
         return obj.current_issuance.attempts if obj.current_issuance_id else 0
 
-    @admin.action(description=_("Retry sending the selected failed or queued badges"))
+    @admin.action(description=_("Retry sending the selected failed or queued badges"), permissions=["retry"])
     def retry_action(self, request, queryset):
         """
         Give the selected badges another round of attempts, through the issuance state machine.

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from openedx_credly import course_settings
+from openedx_credly import course_settings, learning_paths
 from openedx_credly.connections import client_for
 from openedx_credly.credly import CredlyCredentialError, CredlyError, CredlyNotFoundError, CredlyTransientError
 from openedx_credly.models import BadgeTemplate, CourseBadgeTemplate, CredlyOrganization
@@ -165,6 +165,11 @@ class CourseBadgeTemplateForm(forms.ModelForm):
         label=_("Badge template"),
     )
 
+    course_id = forms.CharField(
+        label=_("course"), max_length=255,
+        help_text=_("The course's ID, for example course-v1:Org+Course+Run."),
+    )
+
     modes = forms.CharField(
         label=_("Certificate modes"), required=False,
         help_text=_("Award only certificates of these modes, separated by commas (verified, professional, ...). "
@@ -175,7 +180,6 @@ class CourseBadgeTemplateForm(forms.ModelForm):
         model = CourseBadgeTemplate
         fields = ["course_id", "template", "trigger", "is_active", "revoke_on_certificate_revoked",
                   "min_grade", "max_grade", "modes", "expires_in_months"]
-        help_texts = {"course_id": _("The course's ID, for example course-v1:Org+Course+Run.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -186,6 +190,12 @@ class CourseBadgeTemplateForm(forms.ModelForm):
             ).select_related("organization")
         if not self.is_bound:
             self.initial["modes"] = ", ".join(self.instance.modes or [])
+            if self.instance.course_id:
+                self.initial["course_id"] = str(self.instance.course_id)
+
+    def clean_course_id(self):
+        """A course key in opaque-keys' sense, in plain words when it is not (as the learning path form says it)."""
+        return learning_paths.parse_course_key(self.cleaned_data["course_id"])
 
     def clean(self):
         cleaned = super().clean()

@@ -17,8 +17,8 @@ import pytest
 from django.apps import apps
 from django.test import Client
 
-from devhost.standin.models import CourseRole
-from openedx_credly.models import IssuedBadge, LearningPath, LearningPathCourse
+from devhost.standin.models import Course, CourseRole
+from openedx_credly.models import CourseBadgeTemplate, IssuedBadge, LearningPath, LearningPathCourse
 from tests.conftest import COURSE, ORG_ID, TEMPLATE_ID, make_learner
 
 HUGE = 10 ** 30
@@ -361,3 +361,37 @@ def test_a_django_limit_below_the_apis_is_the_one_answered(world, settings):
                              HTTP_X_CSRFTOKEN=CSRF_SECRET)
     assert response.status_code == 413, (response.status_code, response.content[:300])
     assert "larger than 1000 bytes" in response.json()["developer_message"]
+
+
+@pytest.mark.parametrize("course_id", ["PY101", "not-a-key", "course-v1:", "course-v1:Org+Course", " ", "\x00",
+                                       "course-v1:" + "x" * 300])
+def test_admin_course_badge_form_answers_a_course_id_that_is_not_a_key_in_words(world, template, course_id):
+    staff, _learner, _path = world
+    before = snapshot()
+    response = staff.post("/admin/openedx_credly/coursebadgetemplate/add/", {
+        "course_id": course_id, "template": template.pk, "trigger": "certificate", "is_active": "on",
+    })
+    assert response.status_code == 200  # the form again, with its error; a save would redirect
+    errors = response.context["adminform"].form.errors
+    assert "course_id" in errors, errors
+    text = " ".join(errors["course_id"])
+    assert any(words in text for words in ("is not a course ID", "required", "at most 255", "Null characters")), text
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("known", [False, True], ids=["unknown-course", "known-course"])
+def test_admin_course_badge_form_warns_of_a_course_the_platform_does_not_know(world, template, known):
+    staff, _learner, _path = world
+    course_id = "course-v1:Nope+X+Y"
+    if known:
+        Course.objects.create(course_id=course_id, display_name="Nope")
+    response = staff.post("/admin/openedx_credly/coursebadgetemplate/add/", {
+        "course_id": course_id, "template": template.pk, "trigger": "certificate", "is_active": "on",
+    }, follow=True)
+    assert response.redirect_chain, response.content[:500]  # saved: a course may be set up before it exists
+    warnings = [str(message) for message in response.context["messages"] if message.level_tag == "warning"]
+    if known:
+        assert not warnings
+    else:
+        assert len(warnings) == 1 and "No course with the ID course-v1:Nope+X+Y exists" in warnings[0]
+    assert CourseBadgeTemplate.objects.filter(course_id=course_id).exists()

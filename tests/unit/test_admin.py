@@ -204,3 +204,15 @@ def test_mapping_form_offers_only_active_templates(admin_client, template, organ
     page = admin_client.get(reverse("admin:openedx_credly_coursebadgetemplate_add")).content.decode()
     assert "Course Finisher" in page
     assert "Archived one" not in page
+
+
+def test_issued_badges_are_offered_as_view_only_and_retry_stays_with_change_permission(admin_client, mapping, learner):
+    """The change page is read-only: the index and the list say "View", not "Change"."""
+    badge = make_badge(learner, mapping.template, state="failed")
+    index = admin_client.get(reverse("admin:index")).content.decode()
+    row = index[index.index('href="/admin/openedx_credly/issuedbadge/"'):][:600]
+    assert "View" in row and "Change" not in row
+    page = admin_client.get(reverse("admin:openedx_credly_issuedbadge_change", args=[badge.pk]))
+    assert page.status_code == 200 and "View issued badge" in page.content.decode()
+    changelist = admin_client.get(reverse("admin:openedx_credly_issuedbadge_changelist")).content.decode()
+    assert 'value="retry_action"' in changelist
