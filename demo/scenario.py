@@ -505,7 +505,7 @@ def _serve(demo: Demo) -> int:
     from django.core.management import call_command
     from django.urls import Resolver404, resolve
 
-    from demo import views
+    from demo import periodic, views
 
     views.LINKS[:] = index_links(demo)
     _write_lock(demo, serving=True)
@@ -522,6 +522,10 @@ def _serve(demo: Demo) -> int:
         demo.fake.state.set_webhook(demo.seed["organization_id"], demo.site_url + webhook_path)
         demo.out.say(_("Open the accept link above and accept the badge: the fake Credly calls the site's webhook "
                        "and the learner's page shows it accepted."))
+    schedule = periodic.schedule_from_settings()
+    demo.out.say(_("Periodic tasks (Celery beat's schedule, run by the demo): %(tasks)s.") % {
+        "tasks": ", ".join(f"{task.task.rsplit('.', 1)[-1]} {_every(task.period)}" for task in schedule)})
+    runner = periodic.PeriodicRunner(schedule).start()
     sys.stdout.flush()
     code = 0
     try:
@@ -530,8 +534,18 @@ def _serve(demo: Demo) -> int:
         pass
     except SystemExit as exit_:  # runserver turns Ctrl-C into exit 0, and its own errors into exit 1
         code = exit_.code if isinstance(exit_.code, int) else 1
+    finally:
+        runner.stop()
     demo.out.say(_("Stopped."))
     return code
+
+
+def _every(seconds: float) -> str:
+    """"every 5 min", "every 6 h", "every 1 day": a period in words."""
+    for unit, size in ((_("day"), 86400), (_("h"), 3600), (_("min"), 60)):
+        if seconds >= size and seconds % size == 0:
+            return _("every %(count)d %(unit)s") % {"count": seconds // size, "unit": unit}
+    return _("every %(count)d s") % {"count": seconds}
 
 
 def _interrupt(signum, frame):
