@@ -2,15 +2,26 @@ import {
   useCallback, useEffect, useRef, useState,
 } from 'react';
 import PropTypes from 'prop-types';
+import { getConfig } from '@edx/frontend-platform';
 import { getAuthenticatedUser } from '@edx/frontend-platform/auth';
 import { IntlProvider, useIntl } from '@edx/frontend-platform/i18n';
 import {
-  Badge, Button, Card, Skeleton,
+  Badge, Button, Card, Form, Skeleton,
 } from '@openedx/paragon';
 
-import { fetchBadges } from './api';
+import { fetchBadges, saveBadgesVisibility } from './api';
 import { catalogueFor } from './i18n';
 import messages from './messages';
+import useCardColumns, { gridStyle } from './useCardColumns';
+import './badgeCards.css';
+import './BadgesEarned.css';
+
+/**
+ * The narrowest a card may be: 20 px padding each side, the 72 px image and its 16 px
+ * margin, and room for the longest one-line date ("Obtenu le 30 septembre 2026") beside it.
+ */
+export const MIN_CARD_WIDTH_PX = 336;
+export const MAX_COLUMNS = 3;
 
 const PROFILE_ROUTE = /\/u\/([^/?#]+)/;
 
@@ -56,18 +67,20 @@ const BadgeCard = ({ badge, headingRef = undefined }) => {
             alt={intl.formatMessage(messages.imageAlt, { name: badge.name })}
           />
         ) : null}
-        <div className="min-w-0" style={{ minWidth: 0 }}>
-          <h3 className="h5 mb-1 text-break" tabIndex={-1} ref={headingRef}>{badge.name}</h3>
-          {earnedFor ? <p className="small text-gray-700 mb-0 text-break">{earnedFor}</p> : null}
-          <p className="small text-gray-700 mb-0">{intl.formatMessage(messages.earned, { date })}</p>
+        <div className="credly-card__text">
+          <h3 className="h5 mb-1 credly-card__name" title={badge.name} tabIndex={-1} ref={headingRef}>
+            {badge.name}
+          </h3>
+          {earnedFor ? <p className="small text-gray-700 mb-0 credly-card__course" title={earnedFor}>{earnedFor}</p> : null}
+          <p className="small text-gray-700 mb-0 credly-card__date">{intl.formatMessage(messages.earned, { date })}</p>
           {badge.expires_at ? (
-            <p className="small text-gray-700 mb-0 credly-badge__expiry">
+            <p className="small text-gray-700 mb-0 credly-card__date credly-badge__expiry">
               {intl.formatMessage(expired ? messages.expiredOn : messages.expires, { date: longDate(badge.expires_at) })}
             </p>
           ) : null}
         </div>
       </Card.Section>
-      <Card.Footer className="d-flex flex-wrap align-items-center justify-content-between">
+      <Card.Footer className="d-flex flex-wrap align-items-center justify-content-between credly-card__footer">
         <span>
           <Badge variant={pending ? 'warning' : 'success'} className="credly-badge__state">
             {intl.formatMessage(pending ? messages.pending : messages.accepted)}
@@ -130,7 +143,7 @@ BadgeCard.propTypes = {
 const LoadingSkeleton = () => {
   const intl = useIntl();
   return (
-    <section className="credly-badges-earned mb-4" aria-busy="true" data-testid="credly-badges-loading">
+    <section className="credly-badges-earned" aria-busy="true" data-testid="credly-badges-loading">
       <span className="sr-only">{intl.formatMessage(messages.loading)}</span>
       <Skeleton width={200} height={28} className="mb-3" />
       <Skeleton height={150} />
@@ -170,6 +183,61 @@ PathsInProgress.propTypes = {
   })).isRequired,
 };
 
+const ALL_USERS = 'all_users';
+const PRIVATE = 'private';
+
+/**
+ * Who sees the owner's badges, told to the owner only, as the profile tells it of its
+ * fields ("Everyone on <site>" / "Just me"). Under ``custom`` profile privacy (what the
+ * profile sets on the owner's first visit) the owner chooses, saved with the platform's
+ * preferences API; otherwise the profile's own setting decides, and it is only shown.
+ */
+export const BadgesVisibility = ({ username, visibility, onChange }) => {
+  const intl = useIntl();
+  const [saving, setSaving] = useState(false);
+  const [failed, setFailed] = useState(false);
+  const siteName = getConfig().SITE_NAME || '';
+  const labels = {
+    [ALL_USERS]: intl.formatMessage(messages.visibleToEveryone, { siteName }),
+    [PRIVATE]: intl.formatMessage(messages.visibleToMe),
+  };
+  const shown = visibility.badges === ALL_USERS ? ALL_USERS : PRIVATE;
+  if (visibility.account_privacy !== 'custom') {
+    return (
+      <span className="small text-muted credly-badges-visibility" data-visibility={shown}>
+        {labels[shown]}
+      </span>
+    );
+  }
+  const choose = (event) => {
+    const chosen = event.target.value;
+    setSaving(true);
+    setFailed(false);
+    saveBadgesVisibility(username, chosen).then(() => onChange(chosen)).catch((error) => {
+      // eslint-disable-next-line no-console
+      console.error('Badges Earned: could not save who sees the badges.', error);
+      setFailed(true);
+    }).finally(() => setSaving(false));
+  };
+  const selectId = 'credly-badges-visibility';
+  return (
+    <div className="credly-badges-visibility" data-visibility={shown}>
+      <Form.Label htmlFor={selectId} className="sr-only">{intl.formatMessage(messages.visibilityLabel)}</Form.Label>
+      <Form.Control as="select" size="sm" id={selectId} value={shown} onChange={choose} disabled={saving}>
+        <option value={ALL_USERS}>{labels[ALL_USERS]}</option>
+        <option value={PRIVATE}>{labels[PRIVATE]}</option>
+      </Form.Control>
+      {failed ? <p className="small text-danger mb-0" role="alert">{intl.formatMessage(messages.visibilityFailed)}</p> : null}
+    </div>
+  );
+};
+
+BadgesVisibility.propTypes = {
+  username: PropTypes.string.isRequired,
+  visibility: PropTypes.shape({ account_privacy: PropTypes.string, badges: PropTypes.string }).isRequired,
+  onChange: PropTypes.func.isRequired,
+};
+
 /**
  * The widget in the application's language, without the application's catalogue.
  */
@@ -177,8 +245,9 @@ export const BadgesEarnedContent = ({ username = '' }) => {
   const intl = useIntl();
   const owner = profileOwner(username);
   const [state, setState] = useState({
-    status: 'loading', badges: [], count: 0, page: 1, hasNext: false, paths: [],
+    status: 'loading', badges: [], count: 0, page: 1, hasNext: false, paths: [], visibility: null,
   });
+  const [gridRef, columns] = useCardColumns(MIN_CARD_WIDTH_PX, MAX_COLUMNS);
   const [loadingMore, setLoadingMore] = useState(false);
   const firstNewHeading = useRef(null);
   const focusIndex = useRef(null);
@@ -199,6 +268,7 @@ export const BadgesEarnedContent = ({ username = '' }) => {
         page: 1,
         hasNext: Boolean(data.next),
         paths: data.learning_paths_in_progress || [],
+        visibility: data.visibility || null,
       });
     }).catch((error) => {
       if (!live) { return; }
@@ -243,12 +313,22 @@ export const BadgesEarnedContent = ({ username = '' }) => {
     return null;
   }
   const headingId = 'credly-badges-earned-heading';
+  const setVisibility = (badges) => setState((previous) => ({
+    ...previous, visibility: { ...previous.visibility, badges },
+  }));
   return (
-    <section className="credly-badges-earned mb-4" aria-labelledby={headingId}>
-      <h2 id={headingId} className="h3 mb-3">{intl.formatMessage(messages.heading)}</h2>
-      <ul className="list-unstyled row mb-0">
+    <section className="credly-badges-earned" aria-labelledby={headingId} ref={gridRef}>
+      <div className="d-flex flex-wrap align-items-center justify-content-between mb-4">
+        <h2 id={headingId} className="h3 font-weight-bold text-primary-500 m-0 mr-3">
+          {intl.formatMessage(messages.heading)}
+        </h2>
+        {state.visibility ? (
+          <BadgesVisibility username={owner} visibility={state.visibility} onChange={setVisibility} />
+        ) : null}
+      </div>
+      <ul className="credly-card-grid mb-3" style={gridStyle(columns)} data-columns={columns}>
         {state.badges.map((badge, index) => (
-          <li key={badge.id} className="col-12 col-md-6 col-xl-4 mb-3">
+          <li key={badge.id}>
             <BadgeCard badge={badge} headingRef={index === focusIndex.current ? firstNewHeading : undefined} />
           </li>
         ))}

@@ -92,6 +92,26 @@ const messages = defineMessages({
     defaultMessage: 'Progress toward {name}',
     description: 'Accessible name of a learning path progress bar.',
   },
+  visibleToEveryone: {
+    id: 'credly.badges.visibility.everyone',
+    defaultMessage: 'Everyone on {siteName}',
+    description: 'Who may see the learner\'s badges: every user of the site (the profile\'s own words for its fields).',
+  },
+  visibleToMe: {
+    id: 'credly.badges.visibility.me',
+    defaultMessage: 'Just me',
+    description: 'Who may see the learner\'s badges: only the learner (the profile\'s own words for its fields).',
+  },
+  visibilityLabel: {
+    id: 'credly.badges.visibility.label',
+    defaultMessage: 'Who can see your badges',
+    description: 'Label of the choice of who may see the learner\'s badges on the profile.',
+  },
+  visibilityFailed: {
+    id: 'credly.badges.visibility.failed',
+    defaultMessage: 'Your choice could not be saved. Try again.',
+    description: 'Shown when saving who may see the badges failed.',
+  },
 });
 
 export default messages;
