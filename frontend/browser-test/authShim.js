@@ -9,22 +9,39 @@
  */
 window.credlyRequests = [];
 
+function csrfToken() {
+  const match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : '';
+}
+
+async function send(method, url, body, headers = {}) {
+  const record = { method, url, status: null };
+  window.credlyRequests.push(record);
+  try {
+    const response = await fetch(url, {
+      method,
+      credentials: 'include',
+      // The MFE's client sends the CSRF token with every write, as the LMS's session check requires.
+      headers: {
+        Accept: 'application/json', ...(body === undefined ? {} : { 'X-CSRFToken': csrfToken() }), ...headers,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    record.status = response.status;
+    if (!response.ok) {
+      throw Object.assign(new Error(`Request failed with status code ${response.status}`), { response });
+    }
+    const text = await response.text();
+    return { data: text ? JSON.parse(text) : {} };
+  } finally {
+    record.done = true;
+  }
+}
+
 export function getAuthenticatedHttpClient() {
   return {
-    async get(url) {
-      const record = { url, status: null };
-      window.credlyRequests.push(record);
-      try {
-        const response = await fetch(url, { credentials: 'include', headers: { Accept: 'application/json' } });
-        record.status = response.status;
-        if (!response.ok) {
-          throw Object.assign(new Error(`Request failed with status code ${response.status}`), { response });
-        }
-        return { data: await response.json() };
-      } finally {
-        record.done = true;
-      }
-    },
+    get: (url) => send('GET', url),
+    patch: (url, body, config = {}) => send('PATCH', url, body, config.headers),
   };
 }
 

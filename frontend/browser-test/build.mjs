@@ -1,4 +1,5 @@
-// Bundles browser-test/entry.jsx (the widget in the real PluginSlot) for the Chromium test, offline.
+// Bundles browser-test/entry.jsx (the widgets in the real PluginSlot) for the Chromium test, offline.
+// The widgets' own stylesheets go to build/bundle.css (the MFE's webpack bundles them the same way).
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -12,7 +13,7 @@ await build({
   format: 'iife',
   jsx: 'automatic',
   loader: {
-    '.js': 'jsx', '.svg': 'dataurl', '.png': 'dataurl', '.scss': 'empty', '.css': 'empty',
+    '.js': 'jsx', '.svg': 'dataurl', '.png': 'dataurl', '.scss': 'empty', '.css': 'css',
   },
   minify: true,
   define: { 'process.env.NODE_ENV': '"production"' },

@@ -1,8 +1,11 @@
 /*
- * A stand-in profile page for the Chromium test (tests/learner/test_widget_browser.py):
- * frontend-app-profile's AdditionalProfileFieldsSlot, i.e. the real PluginSlot of
- * @openedx/frontend-plugin-framework with the slot id and props the profile passes,
- * configured with the slot config this package ships.
+ * A stand-in MFE page for the Chromium test (tests/learner/test_widget_browser.py): the
+ * widget in the real PluginSlot of @openedx/frontend-plugin-framework, with the slot id
+ * and props its MFE passes, configured with the slot config this package ships.
+ *
+ * The page says which widget (``page.widget``, from ``?widget=``) and how wide its column
+ * is (the page sets the column's width from ``?width=``); a widget is one entry of
+ * WIDGETS: its slot config and the slot as its MFE renders it.
  */
 import { createRoot } from 'react-dom/client';
 import { mergeConfig } from '@edx/frontend-platform';
@@ -13,12 +16,10 @@ import { PROFILE_SLOT_ID, badgesEarnedPluginSlots } from '../src';
 
 const page = window.CREDLY_TEST_PAGE;
 
-// What env.config.jsx gives the MFE: the LMS's address and the plugin slots.
-mergeConfig({ LMS_BASE_URL: page.lmsBaseUrl, pluginSlots: badgesEarnedPluginSlots });
-
+// frontend-app-profile's AdditionalProfileFieldsSlot: the slot id and the props the profile passes.
 const AdditionalProfileFieldsSlot = () => (
   <PluginSlot
-    id="org.openedx.frontend.profile.additional_profile_fields.v1"
+    id={PROFILE_SLOT_ID}
     pluginProps={{
       refreshUserProfile: () => {},
       updateUserProfile: () => Promise.resolve({}),
@@ -29,9 +30,18 @@ const AdditionalProfileFieldsSlot = () => (
   />
 );
 
-window.CREDLY_SLOT_ID = PROFILE_SLOT_ID;
+const WIDGETS = {
+  profile: { slotId: PROFILE_SLOT_ID, pluginSlots: badgesEarnedPluginSlots, Slot: AdditionalProfileFieldsSlot },
+};
+
+const widget = WIDGETS[page.widget || 'profile'];
+
+// What env.config.jsx gives the MFE: the LMS's address, the site's name and the plugin slots.
+mergeConfig({ LMS_BASE_URL: page.lmsBaseUrl, SITE_NAME: page.siteName, pluginSlots: widget.pluginSlots });
+
+window.CREDLY_SLOT_ID = widget.slotId;
 createRoot(document.getElementById('slot')).render(
   <IntlProvider locale={page.locale || 'en'}>
-    <AdditionalProfileFieldsSlot />
+    <widget.Slot />
   </IntlProvider>,
 );

@@ -68,7 +68,7 @@ const BadgeCard = ({ badge, headingRef = undefined }) => {
           />
         ) : null}
         <div className="credly-card__text">
-          <h3 className="h5 mb-1 credly-card__name" title={badge.name} tabIndex={-1} ref={headingRef}>
+          <h3 className="h4 mb-1 credly-card__name" title={badge.name} tabIndex={-1} ref={headingRef}>
             {badge.name}
           </h3>
           {earnedFor ? <p className="small text-gray-700 mb-0 credly-card__course" title={earnedFor}>{earnedFor}</p> : null}
