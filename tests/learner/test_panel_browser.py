@@ -321,3 +321,32 @@ def test_after_older_badges_the_page_still_speaks_to_the_profile(browser, live_s
     browser.switch_to.frame(frame)
     wait_for(browser, lambda d: d.execute_script("return document.documentElement.classList.contains('is-narrow')"),
              "PLUGIN_RESIZE was not applied on the second page")
+
+
+def test_a_description_below_an_expiry_line_ends_with_an_ellipsis_inside_its_card(browser, live_server, host_site):
+    """The expiry line takes one of the description's two lines: one line, ended with an ellipsis, never cut."""
+    learner = make_learner()
+    badges = seed_badges(learner, host_site)
+    IssuedBadge.objects.filter(pk=badges["data"].pk).update(expires_at=datetime(2027, 9, 30, tzinfo=timezone.utc))
+    log_in(browser, live_server, learner)
+    browser.get(f"{host_site}/profile/")
+    frame = browser.find_element(By.ID, "plugin")
+    wait_for(browser, lambda d: "d-none" not in frame.get_attribute("class"), "the panel was never revealed")
+    browser.switch_to.frame(frame)
+    report = browser.execute_script("""
+        function lines(el) { return el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight); }
+        return Array.prototype.map.call(document.querySelectorAll('.credly-card'), function (card) {
+          var text = card.querySelector('.credly-card__description'), body = card.querySelector('.credly-card__body');
+          return {id: card.dataset.badgeId, expires: Boolean(card.querySelector('.credly-card__expiry')),
+                  lines: Math.round(lines(text)), clamp: getComputedStyle(text).webkitLineClamp,
+                  inside: text.getBoundingClientRect().bottom <= body.getBoundingClientRect().bottom + 0.5,
+                  title: text.getAttribute('title')};
+        });""")
+    browser.switch_to.default_content()
+    by_id = {card["id"]: card for card in report}
+    expiring = by_id[badges["data"].credly_badge_id]
+    assert expiring["expires"] and expiring["clamp"] == "1" and expiring["lines"] == 1 and expiring["inside"]
+    assert expiring["title"].startswith("Awarded for completing Data Analysis Capstone")
+    assert all(card["inside"] and card["lines"] <= 2 for card in report), report
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "profile-panel-expiry.png"))
