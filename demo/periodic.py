@@ -31,6 +31,7 @@ class PeriodicTask:
 
     @classmethod
     def from_schedule(cls, name: str, entry: dict) -> "PeriodicTask":
+        """The entry ``name`` of a beat schedule (its ``schedule`` a timedelta, seconds or a celery schedule)."""
         schedule = entry["schedule"]
         schedule = getattr(schedule, "run_every", schedule)  # a celery.schedules.schedule holds a timedelta
         period = schedule.total_seconds() if isinstance(schedule, timedelta) else float(schedule)
@@ -58,15 +59,18 @@ class PeriodicRunner:
         self._thread = threading.Thread(target=self._loop, name="demo-periodic-tasks", daemon=True)
 
     def start(self) -> "PeriodicRunner":
+        """Start the thread; returns the runner."""
         self._thread.start()
         return self
 
     def stop(self, timeout: float = 10) -> None:
+        """Stop after the task running now, if any; wait for it at most ``timeout`` seconds."""
         self._stopped.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
 
     def _loop(self) -> None:
+        """Each task at once, then whenever its period has passed, until stopped."""
         due = {task.name: self.clock() for task in self.tasks}
         while not self._stopped.is_set():
             now = self.clock()

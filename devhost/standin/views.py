@@ -36,12 +36,14 @@ class PreferencesView(APIView):
         return get_user_model().objects.filter(username=username).first()
 
     def get(self, request, username):
+        """Every preference of the user, as ``{key: value}``."""
         user = self._user(request, username)
         if user is None:
             return Response(status=status.HTTP_404_NOT_FOUND)
         return Response(dict(Preference.objects.filter(user=user).values_list("key", "value")))
 
     def patch(self, request, username):
+        """Set the preferences given (``null`` deletes one); 204."""
         user = self._user(request, username)
         if user is None:
             return Response(status=status.HTTP_403_FORBIDDEN)

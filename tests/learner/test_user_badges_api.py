@@ -115,8 +115,8 @@ def test_visitor_sees_only_accepted_badges_of_a_public_profile(client, learner, 
     ("private", None), ("private", "all_users"), ("custom", "private"), ("custom", "something-new"),
     ("something-new", None), ("something-new", "all_users"),
 ])
-def test_visitor_sees_nothing_of_a_profile_that_is_not_public(client, learner, other_learner, owner_badges, privacy,
-                                                              badges_preference):
+def test_visitor_sees_nothing_of_a_profile_that_is_not_public(client, learner, other_learner, owner_badges, *,
+                                                              privacy, badges_preference):
     set_privacy(learner, privacy)
     if badges_preference:
         Preference.objects.create(user=learner, key="visibility.credly_badges", value=badges_preference)
@@ -146,7 +146,7 @@ def test_custom_privacy_shows_accepted_badges_unless_the_owner_hides_them(client
     ("all_users", None, "all_users"), ("all_users", "private", "all_users"), ("private", "all_users", "private"),
     ("custom", None, "all_users"), ("custom", "all_users", "all_users"), ("custom", "private", "private"),
 ])
-def test_the_owner_is_told_who_sees_the_badges(client, learner, other_learner, owner_badges, privacy,
+def test_the_owner_is_told_who_sees_the_badges(client, learner, other_learner, owner_badges, *, privacy,
                                                badges_preference, shown):
     set_privacy(learner, privacy)
     if badges_preference:

@@ -173,7 +173,9 @@ CARD_REPORT = """
 var cards = Array.prototype.slice.call(document.querySelectorAll('#slot .credly-badge'));
 return cards.map(function (card) {
   var overflowing = Array.prototype.slice.call(card.querySelectorAll('h3, p, span, a'))
-    .filter(function (el) { return el.scrollWidth > el.clientWidth + 0.5 && getComputedStyle(el).display !== 'inline'; })
+    .filter(function (el) {
+      return el.scrollWidth > el.clientWidth + 0.5 && getComputedStyle(el).display !== 'inline';
+    })
     .map(function (el) { return el.className + ': ' + el.textContent; });
   var inlineOut = Array.prototype.slice.call(card.querySelectorAll('span, a')).filter(function (el) {
     var box = el.getBoundingClientRect(), frame = card.getBoundingClientRect();
@@ -204,8 +206,8 @@ def seed_long_names(learner, live_server):
 
 @pytest.mark.parametrize("width,columns", [(570, 1), (1140, 3)], ids=["half-column", "full-width"])
 @pytest.mark.parametrize("locale", ["en", "fr"])
-def test_cards_fit_the_column_they_are_given(browser, live_server, mfe, width, columns, locale):
-    """The profile's half column at 1400 px (570 px), and a full-width body (1140 px): no text cut, no card too narrow."""
+def test_cards_fit_the_column_they_are_given(browser, live_server, mfe, *, width, columns, locale):
+    """The profile's half column at 1400 px (570 px) and a full-width body (1140 px): nothing cut, no card too thin."""
     learner = make_learner()
     seed_long_names(learner, live_server)
     log_in(browser, live_server, learner)
@@ -259,7 +261,8 @@ def test_the_owner_hides_the_badges_then_shows_them_again(browser, live_server, 
     wait_for(browser, lambda d: d.execute_script(
         "var r = window.credlyRequests.filter(function (x) { return x.method === 'PATCH'; });"
         " return r.length === 1 && r[0].done;"), "the choice was never saved")
-    patch = browser.execute_script("return window.credlyRequests.filter(function (x) { return x.method === 'PATCH'; })[0];")
+    patch = browser.execute_script(
+        "return window.credlyRequests.filter(function (x) { return x.method === 'PATCH'; })[0];")
     assert patch["status"] == 204 and patch["url"].endswith("/api/user/v1/preferences/ada")
     assert Preference.objects.get(user=owner, key="visibility.credly_badges").value == "private"
     assert Select(browser.find_element(By.ID, "credly-badges-visibility")).first_selected_option.text == "Just me"

@@ -22,6 +22,8 @@ def test_a_number_of_seconds_is_a_period_too():
 
 
 class FakeClock:
+    """A monotonic clock the test moves by hand."""
+
     def __init__(self):
         self.now = 0.0
 
