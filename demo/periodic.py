@@ -71,12 +71,15 @@ class PeriodicRunner:
 
     def _loop(self) -> None:
         """Each task at once, then whenever its period has passed, until stopped."""
+        from django.db import close_old_connections  # pylint: disable=import-outside-toplevel
+
         due = {task.name: self.clock() for task in self.tasks}
         while not self._stopped.is_set():
             now = self.clock()
             for task in self.tasks:
                 if due[task.name] <= now:
                     self.run_once(task)
+                    close_old_connections()  # this thread's, as Django does after each request
                     due[task.name] = now + task.period
             if due:
                 self._stopped.wait(max(0.5, min(due.values()) - self.clock()))
@@ -85,7 +88,6 @@ class PeriodicRunner:
 
     def run_once(self, task: PeriodicTask) -> None:
         """Send ``task`` as beat does; a failure is logged and the schedule goes on."""
-        from django.db import close_old_connections  # pylint: disable=import-outside-toplevel
         from django.utils.module_loading import import_string  # pylint: disable=import-outside-toplevel
 
         try:
@@ -93,5 +95,3 @@ class PeriodicRunner:
             self.runs[task.name] += 1
         except Exception:  # pylint: disable=broad-except
             log.exception("The periodic task %s failed; it runs again in %s s.", task.task, task.period)
-        finally:
-            close_old_connections()

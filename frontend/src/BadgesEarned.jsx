@@ -221,7 +221,7 @@ export const BadgesVisibility = ({ username, visibility, onChange }) => {
   };
   const selectId = 'credly-badges-visibility';
   return (
-    <div className="credly-badges-visibility" data-visibility={shown}>
+    <div className="credly-badges-visibility credly-badges-visibility--choice" data-visibility={shown}>
       <Form.Label htmlFor={selectId} className="sr-only">{intl.formatMessage(messages.visibilityLabel)}</Form.Label>
       <Form.Control as="select" size="sm" id={selectId} value={shown} onChange={choose} disabled={saving}>
         <option value={ALL_USERS}>{labels[ALL_USERS]}</option>

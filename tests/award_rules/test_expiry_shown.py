@@ -40,4 +40,4 @@ def test_panel_says_expires_and_labels_expired(client, learner, three_badges):
     assert "Expires " in html and str(later.year) in html
     assert html.count('data-expired="true"') == 1
     assert 'credly-state--expired">Expired</span>' in html
-    assert html.count("credly-card__expiry") == 2
+    assert html.count('class="credly-card__date credly-card__expiry"') == 2  # the stylesheet names the class too

@@ -331,3 +331,22 @@ def test_open_edx_adapter_asks_the_preferences_api_as_the_owner(monkeypatch, set
     consent["needed"] = True
     preferences["ada"] = "all_users"
     assert adapter.get_account_privacy(learner) == "private"
+
+
+def test_open_edx_adapter_reads_our_preference_through_the_preferences_api(monkeypatch, learner):
+    """``visibility.credly_badges`` is read like ``account_privacy``: the platform's ``get_user_preference``."""
+    calls = []
+
+    def get_user_preference(requesting_user, key, username=None):
+        calls.append((requesting_user.username, key, username))
+        return {"visibility.credly_badges": "private"}.get(key)
+
+    prefs = types.ModuleType("openedx.core.djangoapps.user_api.preferences.api")
+    prefs.get_user_preference = get_user_preference
+    monkeypatch.setitem(sys.modules, "openedx.core.djangoapps.user_api.preferences.api", prefs)
+
+    adapter = OpenEdxPlatform()
+    assert adapter.get_user_preference(learner, "visibility.credly_badges") == "private"
+    assert adapter.get_user_preference(learner, "visibility.other") is None
+    assert calls == [("ada", "visibility.credly_badges", None), ("ada", "visibility.other", None)]
+    assert StandalonePlatform().get_user_preference(learner, "visibility.credly_badges") is None
