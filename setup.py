@@ -61,7 +61,7 @@ setup(
     description="Award Credly digital badges to Open edX learners who pass a course or earn its certificate.",
     long_description=README,
     long_description_content_type="text/x-rst",
-    license_expression="AGPL-3.0-or-later",
+    license_expression="AGPL-3.0-only",
     license_files=["LICENSE.txt"],
     # Namespace discovery also lists the folders that hold only data (templates, static files,
     # the conf/locale catalogues), so setuptools ships them without "package would be ignored".

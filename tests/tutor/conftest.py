@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 TUTOR_MAIN = "import sys; from tutor.commands.cli import main; sys.exit(main())"
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 class TutorEnv:
@@ -98,3 +99,18 @@ def tutor_without_mfe(tmp_path_factory):
 def tutor_with_iframe(tmp_path_factory):
     """credly and mfe enabled, the framed page instead of the npm widget."""
     return render(tmp_path_factory.mktemp("tutor-iframe"), ["credly", "mfe"], ["CREDLY_MFE_WIDGET=false"])
+
+
+@pytest.fixture(scope="session")
+def tutor_from_clone(tmp_path_factory):
+    """
+    credly and mfe enabled, after ``tutor mounts add /path/to/openedx-credly`` of this clone.
+
+    The mount is a link named ``openedx-credly`` to the repository: Tutor matches mounts by
+    folder name, and an operator's clone has that name.
+    """
+    clone = tmp_path_factory.mktemp("clone") / "openedx-credly"
+    clone.symlink_to(REPOSITORY, target_is_directory=True)
+    tutor_env = render(tmp_path_factory.mktemp("tutor-clone"), ["credly", "mfe"])
+    run_tutor(tutor_env.root, "mounts", "add", str(clone))
+    return tutor_env

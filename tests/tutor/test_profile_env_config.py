@@ -6,14 +6,19 @@ frontend-plugin-framework and the widget package are stand-ins in a temporary
 profile's slot, and only in the profile.
 """
 import json
+import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import require_service
 
 PROFILE_SLOT = "org.openedx.frontend.profile.additional_profile_fields.v1"
+# The id operators Hide or Modify the widget by: the one the docs, the README and the widget's own slot config use.
+WIDGET_ID = "credly_badges_earned"
+FRONTEND_SRC = Path(__file__).resolve().parents[2] / "frontend" / "src"
 
 STAND_INS = {
     "@openedx/frontend-plugin-framework": (
@@ -79,7 +84,7 @@ def test_widget_in_the_profile_slot(tutor_with_mfe, tmp_path):
     assert result["slot"] == {
         "keepDefault": True,
         "plugins": [{
-            "op": "insert", "id": "openedx_credly_badges", "type": "direct_plugin",
+            "op": "insert", "id": WIDGET_ID, "type": "direct_plugin",
             "url": None, "title": None, "renderWidget": "BadgesEarned",
         }],
     }
@@ -97,7 +102,7 @@ def test_framed_page_in_the_profile_slot(tutor_with_iframe, tmp_path):
     lms_host = tutor_with_iframe.config().get("LMS_HOST", "local.openedx.io")
     assert result["errors"] == []
     assert result["slot"]["plugins"] == [{
-        "op": "insert", "id": "openedx_credly_badges", "type": "iframe_plugin",
+        "op": "insert", "id": WIDGET_ID, "type": "iframe_plugin",
         "url": f"http://{lms_host}/credly/profile/badges/?username=ada.lovelace",
         "title": "Badges Earned", "renderWidget": None,
     }]
@@ -109,3 +114,10 @@ def test_framed_page_on_the_development_lms(tutor_with_iframe, tmp_path):
     result = run_env_config(tutor_with_iframe, tmp_path, "profile", node_env="development")
     lms_host = tutor_with_iframe.config().get("LMS_HOST", "local.openedx.io")
     assert result["slot"]["plugins"][0]["url"] == f"http://{lms_host}:8000/credly/profile/badges/?username=ada.lovelace"
+
+
+def test_one_widget_id_everywhere():
+    """The id Tutor gives the widget is the one the widget package's own slot configuration gives it."""
+    assert re.findall(r"id: '([^']+)'", (FRONTEND_SRC / "slot.js").read_text(encoding="utf-8")) == [WIDGET_ID]
+    docs = Path(__file__).resolve().parents[2] / "docs" / "learner_panel.rst"
+    assert set(re.findall(r"id: '([^']+)'", docs.read_text(encoding="utf-8"))) == {WIDGET_ID}

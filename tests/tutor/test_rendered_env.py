@@ -230,9 +230,9 @@ def test_profile_mfe_gets_the_widget(tutor_with_mfe):
     assert f"addPlugins(config, '{PROFILE_SLOT}', [credlyBadgesWidget]);" in profile_block
     # No other MFE gets it.
     assert env_config.count("credlyBadgesWidget") == profile_block.count("credlyBadgesWidget")
+    # The install step (tests/tutor/test_build_context.py) in the profile's stage, and in no other.
     dockerfile = tutor_with_mfe.text("plugins/mfe/build/mfe/Dockerfile")
-    install = ("npm install --no-audit --no-fund --registry=$NPM_REGISTRY "
-               f"'@openedx-credly/frontend-plugin-badges@{__version__}'")
+    install = "npm install --no-audit --no-fund --registry=$NPM_REGISTRY /openedx/credly/frontend-plugin-badges.tgz"
     profile_stage = dockerfile.split("FROM base AS profile-common", 1)[1].split("FROM ", 1)[0]
     assert install in profile_stage
     assert dockerfile.count(install) == 1

@@ -10,13 +10,27 @@ import os
 from glob import glob
 
 from tutor import hooks
+from tutor.plugins.openedx import iter_mounted_directories
 
 from .__about__ import __version__
 
 HERE = os.path.abspath(os.path.dirname(__file__))
 
-# Where the profile micro-frontend (frontend-app-profile) lets a plugin add to the page.
-PROFILE_SLOT = "org.openedx.frontend.profile.additional_profile_fields.v1"
+# The clone's folder name: `tutor mounts add /path/to/openedx-credly` installs it in the openedx image.
+MOUNTED_NAME = "openedx-credly"
+
+# The packed widget this package carries (tutor/setup.py packs it), under the templates that
+# tutor-mfe renders into the mfe image's build context: ``credly/frontend-plugin-badges.tgz`` there.
+WIDGET_TARBALL_TEMPLATE = "mfe/build/mfe/credly/frontend-plugin-badges.tgz"
+WIDGET_TARBALL_IN_CONTEXT = "credly/frontend-plugin-badges.tgz"
+
+# The MFEs the widget package serves, and what it adds to each: (slot, the widget object that
+# the mfe-env-config-runtime-definitions-<mfe> patch defines). Each MFE named here gets the
+# widget's install step in its own Dockerfile stage.
+WIDGET_SLOTS = {
+    # frontend-app-profile: below the learner's profile fields.
+    "profile": [("org.openedx.frontend.profile.additional_profile_fields.v1", "credlyBadgesWidget")],
+}
 
 config = {
     "defaults": {
@@ -55,7 +69,9 @@ config = {
         # The profile MFE: the native widget (an npm package) or the framed page.
         "MFE_WIDGET": True,
         "MFE_PACKAGE": "@openedx-credly/frontend-plugin-badges",
-        "MFE_PACKAGE_VERSION": "{{ CREDLY_VERSION }}",
+        # Empty: the tarball this plugin carries. Else what npm installs after the "@": a
+        # registry version or a tarball URL.
+        "MFE_PACKAGE_VERSION": "",
         "MFE_IFRAME_HEIGHT": "300px",
     },
     "unique": {
@@ -77,20 +93,61 @@ for path in sorted(glob(os.path.join(HERE, "patches", "*"))):
 with open(os.path.join(HERE, "templates", "credly", "tasks", "lms", "init"), encoding="utf-8") as task_file:
     hooks.Filters.CLI_DO_INIT_TASKS.add_item(("lms", task_file.read()))
 
+# A clone mounted with `tutor mounts add` is installed from the mount (pip install -e), and the
+# openedx-dockerfile-post-python-requirements patch then installs nothing from PyPI. Tutor's own
+# "openedx-*" rule matches the name today; naming it keeps it so.
+hooks.Filters.MOUNTED_DIRECTORIES.add_item(("openedx", MOUNTED_NAME))
 
-def _add_profile_widget():
+
+def is_clone_mounted(mounts):
+    """Whether ``MOUNTS`` (the Tutor value) installs openedx-credly from a clone in the openedx image."""
+    return MOUNTED_NAME in iter_mounted_directories(mounts, "openedx")
+
+
+def is_widget_carried():
+    """Whether this installation of the plugin carries the packed widget (see tutor/setup.py)."""
+    return os.path.isfile(os.path.join(HERE, "templates", *WIDGET_TARBALL_TEMPLATE.split("/")))
+
+
+hooks.Filters.ENV_TEMPLATE_VARIABLES.add_items([
+    ("credly_is_clone_mounted", is_clone_mounted),
+    ("credly_is_widget_carried", is_widget_carried),
+    ("CREDLY_WIDGET_TARBALL", WIDGET_TARBALL_IN_CONTEXT),
+])
+
+# The tarball reaches the mfe build context through tutor-mfe's "mfe/build" template target
+# (tutor-mfe's hooks add it only when the mfe plugin is enabled), byte for byte.
+hooks.Filters.ENV_TEMPLATE_ROOTS.add_item(os.path.join(HERE, "templates"))
+
+
+@hooks.Filters.IS_FILE_RENDERED.add()
+def _copy_widget_tarball_unrendered(rendered, template_name):
+    return rendered and template_name != WIDGET_TARBALL_TEMPLATE
+
+
+# The widget's install step, in the Dockerfile stage of every MFE the widget serves.
+with open(os.path.join(HERE, "templates", "credly", "mfe-dockerfile-install-widget"), encoding="utf-8") as step:
+    WIDGET_INSTALL_STEP = step.read()
+hooks.Filters.ENV_PATCHES.add_items(
+    [(f"mfe-dockerfile-post-npm-install-{mfe_name}", WIDGET_INSTALL_STEP) for mfe_name in WIDGET_SLOTS]
+)
+
+
+def _add_widget_slots():
     """
-    Put the badges in the profile MFE's slot, when tutor-mfe is installed.
+    Put the widgets in their MFEs' slots, when tutor-mfe is installed.
 
-    The slot's entry names ``credlyBadgesWidget``, which the
-    ``mfe-env-config-runtime-definitions-profile`` patch defines from the configuration
+    Each entry names a JavaScript object that the MFE's
+    ``mfe-env-config-runtime-definitions-<mfe>`` patch defines from the configuration
     (the npm widget, or the framed page when ``CREDLY_MFE_WIDGET`` is false).
     """
     try:
         from tutormfe.hooks import PLUGIN_SLOTS  # pylint: disable=import-outside-toplevel
     except ImportError:
         return
-    PLUGIN_SLOTS.add_item(("profile", PROFILE_SLOT, "credlyBadgesWidget"))
+    PLUGIN_SLOTS.add_items(
+        [(mfe_name, slot, widget) for mfe_name, slots in WIDGET_SLOTS.items() for slot, widget in slots]
+    )
 
 
-_add_profile_widget()
+_add_widget_slots()
