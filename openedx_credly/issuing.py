@@ -1,27 +1,23 @@
 """
-Sending one queued badge to Credly, and the mapping between our rows and Credly's fields.
+Sending one queued badge to Credly.
 
 ``deliver(badge_id)`` is what the Celery task runs: it claims the badge's current
 issuance, looks on Credly first when an earlier attempt's outcome is unclear, POSTs,
 and records the answer, each step a transition of ``openedx_credly.issuance``.
-``build_payload`` (what we send) and ``credly_fields`` (what we keep of Credly's
-answer) are the one place where our fields meet Credly's.
+``build_payload`` is what we send; what we keep of Credly's answer, and how a badge
+is found on Credly, is ``credly_records``'s.
 """
 import logging
 import random
-import re
-from dataclasses import dataclass
 from datetime import timedelta
 from datetime import timezone as dt_timezone
 
-from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from openedx_credly import badge_events, errorlog, issuance, safe_urls
+from openedx_credly import badge_events, errorlog, issuance
 from openedx_credly.connections import UnreadableCredentialsError, client_for
 from openedx_credly.credly import (
     CredlyAuthenticationError,
@@ -32,23 +28,15 @@ from openedx_credly.credly import (
     CredlyRateLimitError,
     CredlyValidationError,
 )
+from openedx_credly.credly_records import credly_fields, find_existing, issuer_earner_id
 from openedx_credly.models import BadgeIssuance, CredlyErrorLog, CredlyOrganization, IssuedBadge
 from openedx_credly.platform import get_platform
+from openedx_credly.retrying import Delivery, retry_delay
 
 log = logging.getLogger(__name__)
 
 ISSUED_AT_FORMAT = "%Y-%m-%d %H:%M:%S %z"
 CREDLY_LOCALES = {"en", "fr", "de", "ko", "ja", "zh-CN", "pt", "es-ES", "es-US", "fr-CA", "pt-BR"}
-# What a Credly badge id looks like (a UUID on Credly); anything else is not an id we can keep.
-BADGE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """What became of one attempt: ``retry_in`` seconds, or None when nothing is left to do now."""
-
-    outcome: str
-    retry_in: float = None
 
 
 def _locale():
@@ -78,39 +66,9 @@ def split_name(full_name, username):
     return username, username
 
 
-def issuer_earner_id(user_id):
-    """Our stable id for the learner on Credly; it survives an email change."""
-    return f"{settings.CREDLY_ISSUER_EARNER_ID_PREFIX}{user_id}"
-
-
 def format_issued_at(moment):
     """Credly's ``issued_at`` format, in UTC."""
     return moment.astimezone(dt_timezone.utc).strftime(ISSUED_AT_FORMAT)
-
-
-def parse_credly_time(value):
-    """
-    An instant from Credly: ISO 8601 as Credly answers (``2026-11-25T10:00:00.000Z``) or the
-    format we send (``2026-11-25 10:00:00 +0000``); None when unreadable.
-    """
-    if not value:
-        return None
-    text = str(value).strip().replace(" +", "+").replace(" -", "-").replace(" ", "T", 1)
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = parse_datetime(text)
-    except ValueError:
-        return None
-    if parsed is not None and parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt_timezone.utc)
-    return parsed
-
-
-def valid_badge_id(value):
-    """The Credly badge id in ``value`` when it is one, else ``""``."""
-    text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
-    return text if BADGE_ID_RE.match(text) else ""
 
 
 def build_payload(badge):
@@ -141,61 +99,6 @@ def build_payload(badge):
                 "description": _("Completed the course %(course)s.") % {"course": course_name or badge.course_id},
             }]
     return payload
-
-
-def credly_fields(data):
-    """The ``IssuedBadge`` fields that an issued-badge object from Credly sets."""
-    state = data.get("state")
-    fields = {
-        "credly_badge_id": valid_badge_id(data.get("id")),
-        "accept_url": data.get("accept_badge_url") or "",
-        "badge_url": data.get("badge_url") or "",
-        "image_url": data.get("image_url") or (data.get("image") or {}).get("url") or "",
-    }
-    safe_urls.clean(fields, "accept_url", "badge_url", "image_url")
-    if state in IssuedBadge.ON_CREDLY_STATES:
-        fields["state"] = state
-    for field, key in (("issued_at", "issued_at"), ("state_updated_at", "state_updated_at"),
-                       ("expires_at", "expires_at")):
-        parsed = parse_credly_time(data.get(key))
-        if parsed:
-            fields[field] = parsed
-    return fields
-
-
-def find_existing(client, badge):
-    """
-    The badge Credly already holds for this achievement, or None.
-
-    Matched on our ``issuer_earner_id`` and the template first; for a template that allows
-    duplicates, also on ``issued_at`` compared as an instant (Credly answers ISO 8601, we
-    send another format). Revoked badges, and badges another of our rows holds, never match.
-    """
-    earner_id = issuer_earner_id(badge.user_id)
-    earned = badge.earned_at.replace(microsecond=0)
-    client.max_pages = issuance.LOOKUP_MAX_PAGES
-    taken = set(
-        IssuedBadge.objects.filter(template=badge.template, user_id=badge.user_id)
-        .exclude(pk=badge.pk).exclude(credly_badge_id="").values_list("credly_badge_id", flat=True)
-    )
-    fallback = None
-    for data in client.iter_badges(filters={
-        "recipient_email": badge.recipient_email,
-        "badge_template_id": badge.template.template_id,
-    }):
-        badge_id = valid_badge_id(data.get("id"))
-        if not badge_id or badge_id in taken or data.get("state") == IssuedBadge.STATE_REVOKED:
-            continue
-        same_earner = data.get("issuer_earner_id") == earner_id
-        if badge.template.allow_duplicate_badges:
-            # Several badges of this template may exist: only the one of this achievement counts.
-            if same_earner and parse_credly_time(data.get("issued_at")) == earned:
-                return data
-            continue
-        if same_earner:
-            return data
-        fallback = fallback or data
-    return fallback
 
 
 def _waiting_count(organization):
@@ -253,13 +156,6 @@ def _after_pause(until, now=None):
     not stretched by the (much longer) backoff of failed attempts.
     """
     return max(0.0, (until - (now or timezone.now())).total_seconds()) + random.uniform(0.05, 0.5)
-
-
-def retry_delay(attempts):
-    """Seconds before try ``attempts + 1``: exponential backoff with full jitter, capped."""
-    return get_exponential_backoff_interval(
-        factor=2, retries=attempts, maximum=int(settings.CREDLY_RETRY_BACKOFF_MAX), full_jitter=True,
-    ) + 1
 
 
 def on_issued(badge):

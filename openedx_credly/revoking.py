@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from openedx_credly import errorlog, issuance, refresh, scheduling
 from openedx_credly.connections import client_for
 from openedx_credly.credly import CredlyError, CredlyNotFoundError, CredlyRateLimitError, CredlyValidationError
-from openedx_credly.issuing import Delivery, credly_fields, find_existing, retry_delay
+from openedx_credly.credly_records import credly_fields, find_existing
 from openedx_credly.models import BadgeIssuance, CredlyErrorLog, IssuedBadge
+from openedx_credly.retrying import Delivery, retry_delay
 
 log = logging.getLogger(__name__)
 

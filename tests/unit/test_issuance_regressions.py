@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openedx_events.learning.signals import CERTIFICATE_CHANGED, CERTIFICATE_CREATED, CERTIFICATE_REVOKED
 
-from openedx_credly import crypto, issuance, issuing, scheduling, tasks
+from openedx_credly import credly_records, crypto, issuance, issuing, retrying, scheduling, tasks
 from openedx_credly.credly import CredlyClient
 from openedx_credly.models import BadgeIssuance, BadgeTemplate, CredlyErrorLog, CredlyOrganization, IssuedBadge
 from openedx_credly.settings import common
@@ -92,7 +92,7 @@ def test_lookup_compares_instants_not_strings(duplicates_allowed, mapping, learn
         "issuer_earner_id": f"openedx-user-{learner.pk}"})
     client = CredlyClient(api_base_url=duplicates_allowed.api_base_url, organization_id=ORG_ID,
                           auth=(TOKEN, ""))
-    found = issuing.find_existing(client, badge)
+    found = credly_records.find_existing(client, badge)
     assert found["id"] == same_time["id"] != other_time["id"]
 
 
@@ -194,9 +194,9 @@ def test_201_without_id_is_unclear_then_found(on_fake, mapping, learner, course_
 
 
 def test_malformed_id_is_not_kept():
-    assert issuing.credly_fields({"id": "../../x", "state": "pending"})["credly_badge_id"] == ""
-    assert issuing.credly_fields({"id": {"nested": 1}})["credly_badge_id"] == ""
-    assert issuing.credly_fields({"id": "2b9f6d1e-0c1a-4f3e-9a51-6f0e2b7d4c10"})["credly_badge_id"]
+    assert credly_records.credly_fields({"id": "../../x", "state": "pending"})["credly_badge_id"] == ""
+    assert credly_records.credly_fields({"id": {"nested": 1}})["credly_badge_id"] == ""
+    assert credly_records.credly_fields({"id": "2b9f6d1e-0c1a-4f3e-9a51-6f0e2b7d4c10"})["credly_badge_id"]
 
 
 # 5. Redirects are never followed.
@@ -360,7 +360,7 @@ def test_sending_task_is_redelivered_when_its_worker_dies():
 def test_long_waits_are_left_to_the_sweeper_not_the_broker(monkeypatch):
     retries = []
     monkeypatch.setattr(tasks.issue_badge, "retry", lambda **kwargs: retries.append(kwargs) or Exception())
-    monkeypatch.setattr(issuing, "deliver", lambda badge_id: issuing.Delivery("retry", retry_in=3600))
+    monkeypatch.setattr(issuing, "deliver", lambda badge_id: retrying.Delivery("retry", retry_in=3600))
     tasks.issue_badge.push_request(is_eager=False)
     try:
         assert tasks.issue_badge.run(1) == "retry"
