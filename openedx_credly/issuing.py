@@ -31,7 +31,8 @@ from openedx_credly.credly import (
 from openedx_credly.credly_records import credly_fields, find_existing, issuer_earner_id
 from openedx_credly.models import BadgeIssuance, CredlyErrorLog, CredlyOrganization, IssuedBadge
 from openedx_credly.platform import get_platform
-from openedx_credly.retrying import Delivery, retry_delay
+from openedx_credly.retirement import RETIRED_REASON
+from openedx_credly.retrying import Delivery, rate_limit_wait, retry_after_capped, retry_delay
 
 log = logging.getLogger(__name__)
 
@@ -130,10 +131,10 @@ RATE_LIMIT_LOG_INTERVAL = timedelta(minutes=15)
 
 
 def _pause(organization, retry_after):
-    """Pause the organization's issuing after a 429; log the first pause of a busy stretch only."""
-    seconds = retry_after if retry_after is not None else settings.CREDLY_RATE_LIMIT_PAUSE
+    """Pause the organization's issuing after a 429 (at most the cap); log the first pause of a busy stretch only."""
+    seconds = rate_limit_wait(retry_after)
     now = timezone.now()
-    until = now + timedelta(seconds=max(1.0, float(seconds)))
+    until = now + timedelta(seconds=seconds)
     first = CredlyOrganization.objects.filter(
         Q(issuing_paused_until__isnull=True) | Q(issuing_paused_until__lt=now), pk=organization.pk,
     ).update(issuing_paused_until=until)
@@ -143,7 +144,7 @@ def _pause(organization, retry_after):
     elif not organization.error_log.filter(
         kind=CredlyErrorLog.KIND_RATE_LIMITED, created__gt=now - RATE_LIMIT_LOG_INTERVAL,
     ).exists():
-        errorlog.rate_limited(organization, until)
+        errorlog.rate_limited(organization, until, asked=retry_after if retry_after_capped(retry_after) else None)
     return until
 
 
@@ -170,14 +171,32 @@ class _Attempt:
     def __init__(self, badge, current, token):
         self.badge, self.issuance, self.token = badge, current, token
         self.organization = badge.template.organization
-        self.posted = False  # begin_post counted a POST
+        self.counted = False  # this attempt was counted (by its look-up or by begin_post)
+        self.posted = False  # begin_post marked the POST
+
+    def count(self):
+        """Count this attempt once, whatever it calls first (a look-up, the POST)."""
+        if not self.counted:
+            self.counted = issuance.count_attempt(self.issuance.pk, self.token)
 
     def release(self, outcome, retry_in=None, refused=False, **fields):
-        """Give the issuance up, still queued, to be tried again in ``retry_in`` seconds (or when enqueued)."""
+        """
+        Give the issuance up, still queued, to be tried again in ``retry_in`` seconds (or when enqueued).
+
+        ``refused``: Credly refused the request before doing anything (401, 403, 429): the
+        attempt is given back, and if it was the POST, nothing was created.
+        """
         next_attempt_at = timezone.now() + timedelta(seconds=retry_in) if retry_in is not None else None
         issuance.release(self.issuance.pk, self.token, next_attempt_at=next_attempt_at,
-                         refused=refused and self.posted, **fields)
+                         refund=refused and self.counted, outcome_known=refused and self.posted, **fields)
         return Delivery(outcome, retry_in=retry_in)
+
+    def stop_retired(self):
+        """The learner retired while this issuance waited: nothing is sent for them, the issuance ends."""
+        if issuance.fail(self.issuance.pk, self.token, RETIRED_REASON):
+            log.info("Credly badge %s: not sent, the learner retired their account.", self.badge.pk)
+            return Delivery("learner_retired")
+        return Delivery("lost_claim")
 
     def fail(self, reason, outcome_known=False):
         """The issuance fails; the error log says why."""
@@ -198,6 +217,10 @@ class _Attempt:
             self.badge.state = fields.get("state", IssuedBadge.STATE_PENDING)
             on_issued(self.badge)
             return Delivery("issued")
+        if issuance.held_elsewhere(self.issuance.pk, fields["credly_badge_id"]):
+            log.error("Credly badge %s: Credly's badge %s is held by another row; not recorded twice.",
+                      self.badge.pk, fields["credly_badge_id"])
+            return self.unclear(_("Credly answered with a badge that another badge record holds."))
         return self._record_refused(fields, client)
 
     def _record_refused(self, fields, client):
@@ -234,7 +257,7 @@ class _Attempt:
 
     def unclear(self, reason):
         """No readable answer: Credly may hold the badge; the next attempt looks first."""
-        attempts = type(self.issuance).objects.filter(pk=self.issuance.pk).values_list(
+        attempts = BadgeIssuance.objects.filter(pk=self.issuance.pk).values_list(
             "attempts", "attempts_allowed").first() or (0, 0)
         allowed = attempts[1] or issuance.attempts_allowed()
         if attempts[0] >= allowed:
@@ -247,7 +270,12 @@ class _Attempt:
 
 
 def deliver(badge_id):
-    """Send one queued badge: claim its current issuance, look first if unclear, POST, record the answer."""
+    """
+    Send one queued badge: claim its current issuance, look first if unclear, POST, record the answer.
+
+    Whatever goes wrong inside an attempt, a bug or bad data included, counts as an attempt:
+    it is retried with backoff and fails, in the error log, once the attempts run out.
+    """
     now = timezone.now()
     current = issuance.current(badge_id)
     token = issuance.claim(current.pk, now) if current is not None else None
@@ -256,8 +284,22 @@ def deliver(badge_id):
     current.refresh_from_db()
     badge = IssuedBadge.objects.select_related("template__organization", "user").get(pk=badge_id)
     attempt = _Attempt(badge, current, token)
-    organization = attempt.organization
+    try:
+        return _send(attempt, now)
+    except Exception as error:  # pylint: disable=broad-except
+        # Not Credly's trouble (those are handled in _send): a bug, bad data, a lost database row.
+        log.exception("Credly badge %s: the attempt stopped on an unexpected error.", badge_id)
+        attempt.count()
+        return attempt.unclear(_("The attempt stopped on an unexpected error (%(error)s).") % {
+            "error": error.__class__.__name__})
 
+
+def _send(attempt, now):
+    """One claimed attempt of ``deliver``; Credly's errors are answered here, anything else by ``deliver``."""
+    badge, current, organization = attempt.badge, attempt.issuance, attempt.organization
+    if not badge.recipient_email:
+        # Only retirement blanks the address (awarding refuses a learner without one).
+        return attempt.stop_retired()
     blocked = organization.issuing_blocked_reason(now)
     if blocked == "rate_limited":
         return attempt.release("paused", retry_in=_after_pause(organization.issuing_paused_until, now))
@@ -268,12 +310,13 @@ def deliver(badge_id):
     try:
         client = client_for(organization)
         if current.outcome_unclear:
+            attempt.count()  # a look-up is an attempt: a failing one backs off and fails
             existing = find_existing(client, badge)
             if existing:
                 return attempt.record(existing, client)
-        if not issuance.begin_post(current.pk, token):
+        if not issuance.begin_post(current.pk, attempt.token, counted=attempt.counted):
             return Delivery("lost_claim")
-        attempt.posted = True
+        attempt.counted = attempt.posted = True
         data = client.issue_badge(build_payload(badge))
         return attempt.record(data, client)
     except CredlyDuplicateBadgeError:

@@ -11,22 +11,23 @@ granted again later starts a new issuance (``issuance.grant_again``).
 """
 import logging
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from openedx_credly import errorlog, issuance, refresh, scheduling
+from openedx_credly import award_rules, errorlog, issuance, refresh, scheduling
 from openedx_credly.connections import client_for
 from openedx_credly.credly import CredlyError, CredlyNotFoundError, CredlyRateLimitError, CredlyValidationError
 from openedx_credly.credly_records import credly_fields, find_existing
-from openedx_credly.models import BadgeIssuance, CredlyErrorLog, IssuedBadge
-from openedx_credly.retrying import Delivery, retry_delay
+from openedx_credly.models import BadgeIssuance, CourseBadgeTemplate, CredlyErrorLog, IssuedBadge
+from openedx_credly.retrying import Delivery, rate_limit_wait, retry_delay
 
 log = logging.getLogger(__name__)
 
 # A badge being sent by a worker right now is revoked once the worker is done.
 BUSY_RETRY_SECONDS = 60
+# A revocation Credly refused, or whose retries gave up, is tried again by the sweeper this much later.
+FAILED_REVOCATION_RETRY_SECONDS = 24 * 3600
 
 
 def certificate_revoked_reason():
@@ -65,7 +66,23 @@ def schedule_revocation(badge_ids):
 
 
 def revoke(badge_id, attempt=0):
-    """Revoke one badge on Credly (or locally, if it never got there); see the module docstring."""
+    """
+    Revoke one badge on Credly (or locally, if it never got there); see the module docstring.
+
+    A revocation that must wait is deferred on its issuance, so the sweeper re-drives it when
+    due (its message lost, or its retries given up) and not before.
+    """
+    delivery = _revoke(badge_id, attempt)
+    if delivery.retry_in is not None or delivery.outcome == "failed":
+        current_id = IssuedBadge.objects.filter(pk=badge_id).values_list("current_issuance_id", flat=True).first()
+        if current_id:
+            wait = delivery.retry_in if delivery.retry_in is not None else FAILED_REVOCATION_RETRY_SECONDS
+            issuance.defer_revocation(current_id, wait)
+    return delivery
+
+
+def _revoke(badge_id, attempt):
+    """The work of ``revoke``."""
     badge = IssuedBadge.objects.select_related("template__organization", "user").filter(pk=badge_id).first()
     if badge is None or badge.state in (IssuedBadge.STATE_REVOKED, IssuedBadge.STATE_REJECTED):
         return Delivery("nothing_to_do")
@@ -91,8 +108,7 @@ def revoke(badge_id, attempt=0):
         _log_failure(badge, error.message)
         return Delivery("failed")
     except CredlyRateLimitError as error:
-        seconds = error.retry_after if error.retry_after is not None else settings.CREDLY_RATE_LIMIT_PAUSE
-        return Delivery("rate_limited", retry_in=max(1.0, float(seconds)) + retry_delay(0))
+        return Delivery("rate_limited", retry_in=rate_limit_wait(error.retry_after) + retry_delay(0))
     except CredlyError as error:
         log.info("Revoking Credly badge %s failed (%s); retrying.", badge.pk, error.message or error.__class__.__name__)
         return Delivery("retry", retry_in=retry_delay(attempt))
@@ -103,11 +119,19 @@ def revoke(badge_id, attempt=0):
 def _done(badge, outcome):
     """The badge is revoked; if the achievement was granted again meanwhile, a new issuance sends it again."""
     badge.refresh_from_db()
+    now = timezone.now()
     if badge.current_issuance_id and not issuance.revocation_requested(badge.current_issuance_id) \
-            and issuance.grant_again(badge.pk, timezone.now()):
+            and issuance.grant_again(badge.pk, now, expires_at=_expires_at(badge, now)):
         scheduling.after_commit(scheduling.ISSUE_BADGE, [badge.pk])
         return Delivery(f"{outcome}_then_granted_again")
     return Delivery(outcome)
+
+
+def _expires_at(badge, earned_at):
+    """When a badge granted again at ``earned_at`` expires, by its course mapping's rule now."""
+    months = CourseBadgeTemplate.objects.filter(course_id=badge.course_id, template_id=badge.template_id).values_list(
+        "expires_in_months", flat=True).first() if badge.course_id else None
+    return award_rules.expires_at(earned_at, months)
 
 
 def _stop_unsent(badge, reason):
@@ -155,5 +179,7 @@ def give_up(badge_id, outcome):
     """The last retry failed: tell operators, in the error log, what to do by hand."""
     badge = IssuedBadge.objects.select_related("template__organization").filter(pk=badge_id).first()
     if badge is not None and badge.state != IssuedBadge.STATE_REVOKED:
+        if badge.current_issuance_id:
+            issuance.defer_revocation(badge.current_issuance_id, FAILED_REVOCATION_RETRY_SECONDS)
         _log_failure(badge, _("Credly could not be reached or refused our credentials (%(outcome)s)")
                      % {"outcome": outcome})
