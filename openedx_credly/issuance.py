@@ -336,6 +336,29 @@ def withdraw_revocation(issuance_id):
         revoke_requested=False, modified=timezone.now()))
 
 
+def begin_revoke(issuance_id):
+    """Just before the revocation is sent to Credly: note it; False if it was withdrawn meanwhile."""
+    now = timezone.now()
+    return bool(BadgeIssuance.objects.filter(pk=issuance_id, revoke_requested=True).update(
+        revoke_sent_at=now, modified=now))
+
+
+def revocation_sent(issuance_id):
+    """Whether a revocation of the issuance was sent to Credly (it may have reached it unanswered)."""
+    return BadgeIssuance.objects.filter(pk=issuance_id, revoke_sent_at__isnull=False).exists()
+
+
+def granted_again_after_revocation(issuance_id):
+    """
+    Whether our revocation of this issuance went through on Credly while the platform granted
+    the achievement again (the request withdrawn): then the badge is to be granted again.
+    """
+    return BadgeIssuance.objects.filter(
+        pk=issuance_id, state=REVOKED, revoked_because=BadgeIssuance.REVOKED_BY_PLATFORM, revoke_requested=False,
+        revoke_sent_at__isnull=False,
+    ).exists()
+
+
 def revocation_requested(issuance_id):
     """Whether the issuance is still to be revoked."""
     return BadgeIssuance.objects.filter(pk=issuance_id, revoke_requested=True).exists()
@@ -373,8 +396,12 @@ def _lock_current_issuance(badge):
 
 
 def _revoked_because(because):
-    """Why an issuance was revoked: while the platform's revocation is requested, it is the platform's."""
-    return Case(When(revoke_requested=True, then=Value(BadgeIssuance.REVOKED_BY_PLATFORM)), default=Value(because))
+    """
+    Why an issuance was revoked: while the platform's revocation is requested, or once our
+    revocation was sent (withdrawn since, its answer lost), it is the platform's.
+    """
+    ours = Q(revoke_requested=True) | Q(revoke_sent_at__isnull=False)
+    return Case(When(ours, then=Value(BadgeIssuance.REVOKED_BY_PLATFORM)), default=Value(because))
 
 
 def record_remote(badge, fields, now=None, *, revoked_because=BadgeIssuance.REVOKED_ON_CREDLY):

@@ -329,6 +329,9 @@ class BadgeIssuance(models.Model):
     # The platform took the achievement back (a revoked certificate) and the revocation is not done yet;
     # cleared if the achievement is granted again first.
     revoke_requested = models.BooleanField(_("revocation requested"), default=False)
+    # When the revoking task last sent Credly the revocation (its answer may have been lost): a revoked state
+    # read from Credly after that is the platform's, even if the achievement was granted again meanwhile.
+    revoke_sent_at = models.DateTimeField(_("revocation sent at"), null=True, blank=True)
     revoked_because = models.CharField(_("revoked because"), max_length=16, blank=True, default="")
     created = models.DateTimeField(_("created"), auto_now_add=True)
     modified = models.DateTimeField(_("modified"), auto_now=True)

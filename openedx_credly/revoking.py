@@ -84,12 +84,15 @@ def revoke(badge_id, attempt=0):
 def _revoke(badge_id, attempt):
     """The work of ``revoke``."""
     badge = IssuedBadge.objects.select_related("template__organization", "user").filter(pk=badge_id).first()
-    if badge is None or badge.state in (IssuedBadge.STATE_REVOKED, IssuedBadge.STATE_REJECTED):
+    if badge is None or badge.state == IssuedBadge.STATE_REJECTED:
         return Delivery("nothing_to_do")
+    if badge.state == IssuedBadge.STATE_REVOKED:
+        # Read from Credly before we heard our answer (a webhook, the refresh): granted again meanwhile?
+        return _granted_again_meanwhile(badge, "nothing_to_do")
     reason = certificate_revoked_reason()
     organization = badge.template.organization
     if not badge.current_issuance_id or not issuance.revocation_requested(badge.current_issuance_id):
-        return Delivery("withdrawn")  # granted again before we got here
+        return _withdrawn(badge, attempt)  # granted again before we got here
     platform = BadgeIssuance.REVOKED_BY_PLATFORM
     try:
         if badge.state in (IssuedBadge.STATE_QUEUED, IssuedBadge.STATE_FAILED) or not badge.credly_badge_id:
@@ -97,6 +100,8 @@ def _revoke(badge_id, attempt):
             if outcome is not None:
                 return outcome
             badge.refresh_from_db()
+        if not issuance.begin_revoke(badge.current_issuance_id):
+            return Delivery("withdrawn")
         data = client_for(organization).revoke_badge(badge.credly_badge_id, reason=reason)
     except CredlyNotFoundError:
         refresh.mark_gone(badge, _("Credly no longer has this badge."), because=platform)
@@ -114,6 +119,37 @@ def _revoke(badge_id, attempt):
         return Delivery("retry", retry_in=retry_delay(attempt))
     refresh.apply_credly_badge(badge, {**data, "state": IssuedBadge.STATE_REVOKED}, revoked_because=platform)
     return _done(badge, "revoked")
+
+
+def _withdrawn(badge, attempt):
+    """
+    The achievement was granted again before the revocation was done. If our revocation was
+    already sent (its answer lost), Credly may have revoked the badge: look, and if so, the
+    badge is granted again.
+    """
+    if not badge.current_issuance_id or not badge.credly_badge_id \
+            or not issuance.revocation_sent(badge.current_issuance_id):
+        return Delivery("withdrawn")
+    try:
+        data = client_for(badge.template.organization).get_badge(badge.credly_badge_id)
+    except CredlyNotFoundError:
+        refresh.mark_gone(badge, _("Credly no longer has this badge."), because=BadgeIssuance.REVOKED_BY_PLATFORM)
+        return _granted_again_meanwhile(badge, "withdrawn")
+    except CredlyError as error:
+        log.info("Reading Credly badge %s failed (%s); retrying.", badge.pk, error.message or error.__class__.__name__)
+        return Delivery("retry", retry_in=retry_delay(attempt))
+    if data.get("state") == IssuedBadge.STATE_REVOKED:
+        refresh.apply_credly_badge(badge, data, revoked_because=BadgeIssuance.REVOKED_BY_PLATFORM)
+        return _granted_again_meanwhile(badge, "withdrawn")
+    return Delivery("withdrawn")
+
+
+def _granted_again_meanwhile(badge, outcome):
+    """A badge our revocation revoked while its achievement was granted again: a new issuance sends it again."""
+    badge.refresh_from_db()
+    if badge.current_issuance_id and issuance.granted_again_after_revocation(badge.current_issuance_id):
+        return _done(badge, outcome)
+    return Delivery(outcome)
 
 
 def _done(badge, outcome):

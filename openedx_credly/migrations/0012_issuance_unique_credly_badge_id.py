@@ -1,6 +1,7 @@
 """
 One Credly badge, one row: ``HeldCredlyBadge`` (unique organization and Credly badge id), filled
-from the ids rows already hold, and the index of the sweeper's due revocations.
+from the ids rows already hold; when a revocation was sent (``BadgeIssuance.revoke_sent_at``);
+and the index of the sweeper's due revocations.
 
 Existing rows bind their ids oldest first; should two rows already hold one id (the bug this
 closes), the older keeps it and the newer is left as it is, for an operator to look at.
@@ -50,6 +51,11 @@ class Migration(migrations.Migration):
                 'verbose_name': 'held Credly badge',
                 'verbose_name_plural': 'held Credly badges',
             },
+        ),
+        migrations.AddField(
+            model_name='badgeissuance',
+            name='revoke_sent_at',
+            field=models.DateTimeField(blank=True, null=True, verbose_name='revocation sent at'),
         ),
         migrations.AddIndex(
             model_name='badgeissuance',

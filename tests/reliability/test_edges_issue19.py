@@ -127,6 +127,29 @@ def test_badge_revoked_on_credly_without_a_request_still_stays_revoked(
     assert IssuedBadge.objects.get().state == IssuedBadge.STATE_REVOKED and not live_on_fake(on_fake)
 
 
+@pytest.mark.parametrize("webhook_first", [False, True])
+def test_granted_again_after_a_revocation_whose_answer_was_lost_keeps_a_live_badge(
+        on_fake, revoking_mapping, learner, course_key, django_capture_on_commit_callbacks, *, settings,
+        webhook_first):
+    settings.CREDLY_REQUEST_TIMEOUT = 0.5
+    first = earn(learner, course_key, django_capture_on_commit_callbacks)
+    on_fake.state.add_faults({"after_commit_timeout": 2, "method": "PUT", "path_contains": "/revoke"})
+    take_back(learner, course_key, django_capture_on_commit_callbacks, execute=False)
+    assert revoking.revoke(first.pk).outcome == "retry"  # Credly revoked it; we never heard
+    # The certificate is granted again before the retry: the revocation is withdrawn, but it reached Credly.
+    earn(learner, course_key, django_capture_on_commit_callbacks, when=FIRST_GRANT + timedelta(days=3))
+    if webhook_first:
+        refresh.apply_credly_badge(first, on_fake.state.get_badge(ORG_ID, first.credly_badge_id))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = revoking.revoke(first.pk).outcome  # the revoke task's retry
+
+    assert outcome.endswith("_then_granted_again")
+    badge = IssuedBadge.objects.get()
+    assert badge.state == IssuedBadge.STATE_PENDING and badge.credly_badge_id != first.credly_badge_id
+    assert len(live_on_fake(on_fake)) == 1
+
+
 # 2. Sending checks the revocation request; the sweeper re-drives revocations.
 
 
