@@ -14,28 +14,11 @@ from django.urls import reverse
 from django.utils import timezone as dj_timezone
 from openedx_events.learning.signals import CERTIFICATE_CREATED, CERTIFICATE_REVOKED
 
-from openedx_credly import issuance, issuing, models, refresh, retirement, revoking, scheduling, tasks
-from openedx_credly.models import BadgeIssuance, BadgeTemplate, CredlyErrorLog, CredlyOrganization, IssuedBadge
-from tests.conftest import (
-    ORG_ID,
-    TEMPLATE_ID,
-    TOKEN,
-    certificate_data,
-    events_metadata,
-    make_badge,
-    make_learner,
-    send_certificate,
-)
+from openedx_credly import issuance, issuing, refresh, retirement, revoking, scheduling, tasks
+from openedx_credly.models import BadgeIssuance, CredlyErrorLog, CredlyOrganization, HeldCredlyBadge, IssuedBadge
+from tests.conftest import ORG_ID, TOKEN, certificate_data, events_metadata, make_badge, make_learner, send_certificate
 
 FIRST_GRANT = datetime(2026, 11, 25, 14, 3, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def on_fake(use_fake_credly, organization, template):
-    """The fake Credly knows the organization and its template."""
-    use_fake_credly.state.add_organization(organization.name, id=ORG_ID, token=TOKEN)
-    use_fake_credly.state.add_template(ORG_ID, template.name, id=TEMPLATE_ID)
-    return use_fake_credly
 
 
 @pytest.fixture
@@ -294,7 +277,7 @@ def test_admin_refuses_to_retry_a_retired_learners_failed_badge(
 # 7. Look-ups count toward the attempt budget and its backoff.
 
 
-@pytest.mark.usefixtures("duplicates_allowed_template")
+@pytest.mark.usefixtures("duplicates_allowed")
 def test_an_unclear_outcome_whose_look_up_keeps_failing_backs_off_and_fails(
         on_fake, mapping, learner, course_key, django_capture_on_commit_callbacks, *, settings):
     settings.CREDLY_MAX_ATTEMPTS = 4
@@ -318,13 +301,6 @@ def test_an_unclear_outcome_whose_look_up_keeps_failing_backs_off_and_fails(
     assert [attempts for attempts, _wait in waits] == [2, 3]
     assert all(wait >= timedelta(seconds=0.9) for _attempts, wait in waits)
     assert len(on_fake.state.all_badges()) == 1  # never POSTed again while the look-up failed
-
-
-@pytest.fixture
-def duplicates_allowed_template(on_fake, template):
-    on_fake.state.update_template(TEMPLATE_ID, allow_duplicate_badges=True)
-    BadgeTemplate.objects.filter(pk=template.pk).update(allow_duplicate_badges=True)
-    return template
 
 
 # 10. Retry-After is capped.
@@ -397,8 +373,8 @@ def test_two_rows_of_an_organization_cannot_hold_one_credly_badge(learner, templ
 def test_the_constraint_holds_in_the_database(learner, template, organization):
     badge = make_badge(learner, template, state=IssuedBadge.STATE_PENDING)
     other = make_badge(make_learner("grace", "grace@example.com"), template, state=IssuedBadge.STATE_PENDING)
-    models.HeldCredlyBadge.objects.create(organization=organization, credly_badge_id="b-1", badge=badge)
+    HeldCredlyBadge.objects.create(organization=organization, credly_badge_id="b-1", badge=badge)
     with pytest.raises(IntegrityError), transaction.atomic():
-        models.HeldCredlyBadge.objects.create(organization=organization, credly_badge_id="b-1", badge=other)
+        HeldCredlyBadge.objects.create(organization=organization, credly_badge_id="b-1", badge=other)
     elsewhere = CredlyOrganization.objects.create(name="Elsewhere", organization_id="org-2", api_token=TOKEN)
-    models.HeldCredlyBadge.objects.create(organization=elsewhere, credly_badge_id="b-1", badge=other)
+    HeldCredlyBadge.objects.create(organization=elsewhere, credly_badge_id="b-1", badge=other)

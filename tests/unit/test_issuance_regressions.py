@@ -21,25 +21,9 @@ from openedx_events.learning.signals import CERTIFICATE_CHANGED, CERTIFICATE_CRE
 
 from openedx_credly import credly_records, crypto, issuance, issuing, retrying, scheduling, tasks
 from openedx_credly.credly import CredlyClient
-from openedx_credly.models import BadgeIssuance, BadgeTemplate, CredlyErrorLog, CredlyOrganization, IssuedBadge
+from openedx_credly.models import BadgeIssuance, CredlyErrorLog, CredlyOrganization, IssuedBadge
 from openedx_credly.settings import common
 from tests.conftest import ORG_ID, TEMPLATE_ID, TOKEN, certificate_data, send_certificate
-
-
-@pytest.fixture
-def on_fake(use_fake_credly, organization, template):
-    """The fake Credly knows the organization and its template."""
-    use_fake_credly.state.add_organization(organization.name, id=ORG_ID, token=TOKEN)
-    use_fake_credly.state.add_template(ORG_ID, template.name, id=TEMPLATE_ID)
-    return use_fake_credly
-
-
-@pytest.fixture
-def duplicates_allowed(on_fake, template):
-    """The template allows duplicates, on Credly and here: only our own look-up prevents a second badge."""
-    on_fake.state.update_template(TEMPLATE_ID, allow_duplicate_badges=True)
-    BadgeTemplate.objects.filter(pk=template.pk).update(allow_duplicate_badges=True)
-    return on_fake
 
 
 def earn(learner, course_key, capture, execute=False):
