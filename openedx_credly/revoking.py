@@ -5,7 +5,9 @@ A revoked certificate revokes the course's badge only when the course's mapping
 asks for it (``revoke_on_certificate_revoked``, off by default). The receiver only
 finds the badges and schedules ``revoke_badge`` after commit; the task talks to
 Credly, retries Credly trouble with backoff, and hides the badge from the learner's
-panel once Credly confirms. A badge that never reached Credly is simply never sent
+panel once Credly confirms. The sweeper re-drives a revocation whose message was lost
+or whose retries gave up (``issuance.revocations_due``); until it is done, the badge is
+never sent. A badge that never reached Credly is simply never sent
 (after a look on Credly, when an earlier attempt's outcome is unclear). A certificate
 granted again later starts a new issuance (``issuance.grant_again``).
 """
