@@ -74,7 +74,13 @@ def revoke(badge_id, attempt=0):
     A revocation that must wait is deferred on its issuance, so the sweeper re-drives it when
     due (its message lost, or its retries given up) and not before.
     """
-    delivery = _revoke(badge_id, attempt)
+    try:
+        delivery = _revoke(badge_id, attempt)
+    except Exception:  # pylint: disable=broad-except
+        # Not Credly's trouble (a bug, bad data such as a retired learner's blank address): the sweeper must
+        # not re-drive it every few minutes; it is tried again a day later, and an operator sees why.
+        log.exception("Revoking Credly badge %s stopped on an unexpected error.", badge_id)
+        delivery = Delivery("failed")
     if delivery.retry_in is not None or delivery.outcome == "failed":
         current_id = IssuedBadge.objects.filter(pk=badge_id).values_list("current_issuance_id", flat=True).first()
         if current_id:

@@ -260,6 +260,20 @@ def test_retirement_while_a_worker_holds_the_claim_ends_the_badge(
     assert issuance.due_badge_ids(now=dj_timezone.now() + timedelta(days=1)) == []
 
 
+def test_revocation_that_stops_on_an_unexpected_error_is_deferred_not_looped(
+        on_fake, revoking_mapping, learner, course_key, django_capture_on_commit_callbacks, *, monkeypatch, settings):
+    badge = earn(learner, course_key, django_capture_on_commit_callbacks, execute=False)
+    BadgeIssuance.objects.filter(pk=issuance.current(badge.pk).pk).update(outcome_unclear=True, attempts=1)
+    retirement.retire_user(learner)  # the address the look-up needs is blank now
+    take_back(learner, course_key, django_capture_on_commit_callbacks, execute=False)
+
+    assert revoking.revoke(badge.pk).outcome == "failed"  # no exception out of the task
+
+    assert current_of(badge).next_attempt_at > dj_timezone.now() + timedelta(hours=23)
+    assert not Broker(monkeypatch).sweep(settings)  # not re-driven every sweep
+    assert not on_fake.state.all_badges()
+
+
 def test_admin_refuses_to_retry_a_retired_learners_failed_badge(
         on_fake, mapping, learner, course_key, django_capture_on_commit_callbacks, *, admin_client):
     badge = earn(learner, course_key, django_capture_on_commit_callbacks, execute=False)
