@@ -373,8 +373,12 @@ class IssuedBadgeAdmin(admin.ModelAdmin):
         Attempts and the "outcome unclear" flag are kept (an earlier attempt may have reached
         Credly, and the next one looks first); a badge a worker is sending right now is left to it.
         """
-        badge_ids = list(queryset.filter(
-            state__in=(IssuedBadge.STATE_FAILED, IssuedBadge.STATE_QUEUED)).values_list("id", flat=True))
+        retryable = queryset.filter(state__in=(IssuedBadge.STATE_FAILED, IssuedBadge.STATE_QUEUED))
+        # Retirement blanks the address: nothing is ever sent for a retired learner.
+        retired = retryable.filter(recipient_email="").count()
+        being_revoked = retryable.exclude(recipient_email="").filter(current_issuance__revoke_requested=True).count()
+        badge_ids = list(retryable.exclude(recipient_email="").exclude(
+            current_issuance__revoke_requested=True).values_list("id", flat=True))
         retried, busy = issuance.retry(badge_ids)
         _enqueue_after_commit(request, self, retried)
         self.message_user(request, ngettext(
@@ -385,6 +389,18 @@ class IssuedBadgeAdmin(admin.ModelAdmin):
                 "%(count)s badge is being sent by a worker right now and was left to it.",
                 "%(count)s badges are being sent by a worker right now and were left to them.", len(busy),
             ) % {"count": len(busy)}, messages.WARNING)
+        if retired:
+            self.message_user(request, ngettext(
+                "%(count)s badge was not retried: its learner retired their account, so nothing is sent for them.",
+                "%(count)s badges were not retried: their learners retired their accounts, so nothing is sent "
+                "for them.", retired,
+            ) % {"count": retired}, messages.WARNING)
+        if being_revoked:
+            self.message_user(request, ngettext(
+                "%(count)s badge was not retried: its achievement was taken back and it is being revoked.",
+                "%(count)s badges were not retried: their achievements were taken back and they are being revoked.",
+                being_revoked,
+            ) % {"count": being_revoked}, messages.WARNING)
 
 
 @admin.register(CredlyErrorLog)

@@ -80,7 +80,8 @@ def _record_course_badges(achievement, mappings):
     full_name = achievement.full_name or get_platform().get_full_name(user) or ""
     if not full_name.strip():
         log.info("User %s has no full name; their username stands in for it on Credly.", user.pk)
-    template_ids = [mapping.template_id for mapping in mappings]
+    mapping_of = {mapping.template_id: mapping for mapping in mappings}
+    template_ids = list(mapping_of)
     # A savepoint of its own: a database error here must not spoil the platform's transaction.
     with transaction.atomic():
         # One INSERT that skips rows already there: the unique constraint makes a repeated
@@ -103,9 +104,9 @@ def _record_course_badges(achievement, mappings):
             ignore_conflicts=True,
         )
         queued = []
-        for badge_id, state, issuance_id, next_attempt_at, revoke_requested in IssuedBadge.objects.filter(
+        for badge_id, template_id, state, issuance_id, next_attempt_at, revoke_requested in IssuedBadge.objects.filter(
             user_id=user.pk, course_id=achievement.course_key, template_id__in=template_ids,
-        ).values_list("id", "state", "current_issuance_id", "current_issuance__next_attempt_at",
+        ).values_list("id", "template_id", "state", "current_issuance_id", "current_issuance__next_attempt_at",
                       "current_issuance__revoke_requested"):
             if revoke_requested:
                 # Taken back and granted again before the revocation was done: keep the badge.
@@ -114,7 +115,9 @@ def _record_course_badges(achievement, mappings):
                 if next_attempt_at is None:  # one waiting for its retry time is sent then
                     queued.append(badge_id)
             elif state == IssuedBadge.STATE_REVOKED and issuance.grant_again(
-                    badge_id, achievement.earned_at, achievement.event_type, achievement.event_id):
+                    badge_id, achievement.earned_at, achievement.event_type, achievement.event_id,
+                    expires_at=award_rules.expires_at(achievement.earned_at,
+                                                      mapping_of[template_id].expires_in_months)):
                 queued.append(badge_id)
     schedule_sending(queued)
     return queued

@@ -7,6 +7,7 @@ callers pass Credly's own message (which never echoes credentials) or our words.
 import logging
 from datetime import timezone as dt_timezone
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -63,17 +64,18 @@ def permission_denied(organization, waiting):
     )
 
 
-def rate_limited(organization, until):
-    """Credly answered 429: issuing is paused until ``until``."""
-    return record(
-        organization,
-        CredlyErrorLog.KIND_RATE_LIMITED,
-        _("Rate limit reached"),
-        _(
-            "Credly asked us to slow down. Issuing for %(name)s is paused until %(until)s UTC "
-            "and resumes on its own; no badge is lost."
-        ) % {"name": organization.name, "until": until.astimezone(dt_timezone.utc).strftime("%Y-%m-%d %H:%M:%S")},
-    )
+def rate_limited(organization, until, asked=None):
+    """Credly answered 429: issuing is paused until ``until`` (``asked``: a longer Retry-After, capped)."""
+    details = _(
+        "Credly asked us to slow down. Issuing for %(name)s is paused until %(until)s UTC "
+        "and resumes on its own; no badge is lost."
+    ) % {"name": organization.name, "until": until.astimezone(dt_timezone.utc).strftime("%Y-%m-%d %H:%M:%S")}
+    if asked is not None:
+        details += " " + _(
+            "Credly asked for a pause of %(asked).0f seconds; the plugin pauses at most %(cap).0f seconds "
+            "(CREDLY_RETRY_AFTER_CAP_SECONDS)."
+        ) % {"asked": float(asked), "cap": float(settings.CREDLY_RETRY_AFTER_CAP_SECONDS)}
+    return record(organization, CredlyErrorLog.KIND_RATE_LIMITED, _("Rate limit reached"), details)
 
 
 def issuance_failed(badge, reason):

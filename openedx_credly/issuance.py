@@ -14,18 +14,36 @@ these fields. The life of an issuance::
 
 ``outcome_unclear`` is set before every POST and cleared only by an answer that was
 read: while it is set, whoever sends next (task, sweeper, admin retry, command)
-looks on Credly first. A revoked achievement granted again gets a new issuance.
+looks on Credly first. Every attempt that calls Credly counts once (``count_attempt``
+for a look-up, ``begin_post`` for a POST), so a failing look-up backs off and fails
+like a failing POST. A revoked achievement granted again gets a new issuance.
+
+An issuance whose revocation is requested (``revoke_requested``) is never claimed for
+sending; the revoking task, or the sweeper (``revocations_due``), revokes it, and
+while the request stands, a revoked state read from Credly is the platform's.
+
+One Credly badge is held by one ``IssuedBadge`` of an organization: ``HeldCredlyBadge``
+(unique organization and id) is written with every id recorded, in the same transaction.
+
+**Lock order.** A transition that changes both rows locks the ``BadgeIssuance`` first,
+then the ``IssuedBadge`` (then ``HeldCredlyBadge``): the guarded UPDATE of the issuance
+(or ``SELECT ... FOR UPDATE`` of it, in ``record_remote`` and ``mark_gone``, whose guard
+is on the badge) comes before the badge's UPDATE. Two transitions on one badge then
+wait for each other instead of deadlocking on MariaDB.
 """
+import logging
 import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Max, Q, Value, When
 from django.utils import timezone
 
 from openedx_credly.credly.client import DEFAULT_TIMEOUT
-from openedx_credly.models import BadgeIssuance, CredlyOrganization, IssuedBadge
+from openedx_credly.models import BadgeIssuance, CredlyOrganization, HeldCredlyBadge, IssuedBadge
+
+log = logging.getLogger(__name__)
 
 QUEUED = IssuedBadge.STATE_QUEUED
 FAILED = IssuedBadge.STATE_FAILED
@@ -113,8 +131,17 @@ def start_recorded(badge, data_fields, now=None):
         badge=badge, number=1, state=data_fields.get("state", IssuedBadge.STATE_PENDING),
         credly_badge_id=data_fields["credly_badge_id"], attempts_allowed=attempts_allowed(),
     )
+    _hold(badge.pk, badge.template.organization_id, data_fields["credly_badge_id"])
     IssuedBadge.objects.filter(pk=badge.pk, current_issuance__isnull=True).update(current_issuance=started)
     return started
+
+
+def _hold(badge_id, organization_id, credly_badge_id):
+    """Bind a Credly badge to this ``IssuedBadge``; ``IntegrityError`` when another row of the organization holds it."""
+    holder, _created = HeldCredlyBadge.objects.get_or_create(
+        organization_id=organization_id, credly_badge_id=credly_badge_id, defaults={"badge_id": badge_id})
+    if holder.badge_id != badge_id:
+        raise IntegrityError(f"Credly badge {credly_badge_id} is held by badge {holder.badge_id}, not {badge_id}")
 
 
 # ---------------------------------------------------------------- sending
@@ -124,34 +151,51 @@ def claim(issuance_id, now=None):
     """Take a queued issuance for this worker until the lease runs out; returns the claim token or None."""
     now = now or timezone.now()
     token = uuid.uuid4().hex
-    claimed = BadgeIssuance.objects.filter(_unclaimed(now), pk=issuance_id, state=QUEUED, credly_badge_id="").update(
-        claimed_until=now + lease(), claim_token=token, modified=now,
-    )
+    # An issuance whose revocation is requested is the revoking task's, never sent.
+    claimed = BadgeIssuance.objects.filter(
+        _unclaimed(now), pk=issuance_id, state=QUEUED, credly_badge_id="", revoke_requested=False,
+    ).update(claimed_until=now + lease(), claim_token=token, modified=now)
     return token if claimed else None
 
 
-def release(issuance_id, token, *, next_attempt_at=None, last_error=None, refused=False):
+def release(issuance_id, token, *, next_attempt_at=None, last_error=None, refund=False, outcome_known=False):
     """
     Give a claimed issuance up, still queued, to be tried at ``next_attempt_at`` (None: when
-    enqueued). ``refused``: Credly refused the POST that ``begin_post`` counted before doing
-    anything (401, 403, 429): the attempt is given back and the outcome is known.
+    enqueued). ``refund``: Credly refused the request this attempt counted before doing
+    anything (401, 403, 429), the attempt is given back; ``outcome_known``: that request
+    was the POST, so nothing was created.
     """
     fields = {"claimed_until": None, "claim_token": "", "next_attempt_at": next_attempt_at,
               "modified": timezone.now()}
     if last_error is not None:
         fields["last_error"] = last_error[:2000]
-    if refused:
+    if outcome_known:
         fields["outcome_unclear"] = False
-        fields["attempts"] = F("attempts") - 1  # counted by begin_post, so at least 1
+    if refund:
+        fields["attempts"] = F("attempts") - 1  # counted by this attempt, so at least 1
     return bool(BadgeIssuance.objects.filter(pk=issuance_id, claim_token=token, state=QUEUED).update(**fields))
 
 
-def begin_post(issuance_id, token, now=None):
-    """Just before the POST: mark the outcome unclear and count the attempt; False if the claim was lost."""
+def count_attempt(issuance_id, token, now=None):
+    """An attempt that calls Credly before it POSTs (the look-up of an unclear outcome): count it."""
     now = now or timezone.now()
+    return bool(BadgeIssuance.objects.filter(pk=issuance_id, claim_token=token, state=QUEUED).update(
+        attempts=F("attempts") + 1, last_attempt_at=now, modified=now))
+
+
+def begin_post(issuance_id, token, now=None, *, counted=False):
+    """
+    Just before the POST: mark the outcome unclear and count the attempt (unless ``counted``
+    already, by its look-up); False if the claim was lost or the revocation was requested meanwhile.
+    """
+    now = now or timezone.now()
+    fields = {"outcome_unclear": True, "last_attempt_at": now, "modified": now}
+    if not counted:
+        fields["attempts"] = F("attempts") + 1
     return bool(BadgeIssuance.objects.filter(
         pk=issuance_id, claim_token=token, state=QUEUED, credly_badge_id="", claimed_until__gt=now,
-    ).update(outcome_unclear=True, attempts=F("attempts") + 1, last_attempt_at=now, modified=now))
+        revoke_requested=False,
+    ).update(**fields))
 
 
 def record_issued(issuance_id, fields, now=None, *, adopt=False):
@@ -167,12 +211,27 @@ def record_issued(issuance_id, fields, now=None, *, adopt=False):
     state = fields.get("state") if fields.get("state") in ON_CREDLY else IssuedBadge.STATE_PENDING
     rows = BadgeIssuance.objects.filter(pk=issuance_id, credly_badge_id="")
     rows = rows.filter(_unclaimed(now), state__in=(QUEUED, FAILED)) if adopt else rows.filter(state=QUEUED)
-    with transaction.atomic():
-        if not rows.update(state=state, credly_badge_id=fields["credly_badge_id"], outcome_unclear=False,
-                           claimed_until=None, claim_token="", next_attempt_at=None, last_error="", modified=now):
-            return False
-        _mirror(issuance_id, now, **{**fields, "state": state})
+    try:
+        with transaction.atomic():
+            if not rows.update(state=state, credly_badge_id=fields["credly_badge_id"], outcome_unclear=False,
+                               claimed_until=None, claim_token="", next_attempt_at=None, last_error="", modified=now):
+                return False
+            badge_id, organization_id = BadgeIssuance.objects.filter(pk=issuance_id).values_list(
+                "badge_id", "badge__template__organization_id").get()
+            _mirror(issuance_id, now, **{**fields, "state": state})
+            _hold(badge_id, organization_id, fields["credly_badge_id"])
+    except IntegrityError as error:
+        log.error("Badge issuance %s: not recorded, %s.", issuance_id, error)
+        return False
     return True
+
+
+def held_elsewhere(issuance_id, credly_badge_id):
+    """Whether another row of the issuance's organization holds this Credly badge."""
+    return HeldCredlyBadge.objects.filter(
+        credly_badge_id=credly_badge_id,
+        organization__templates__issued_badges__issuances__pk=issuance_id,
+    ).exclude(badge__issuances__pk=issuance_id).exists()
 
 
 def fail(issuance_id, token, reason, *, outcome_known=False):
@@ -207,13 +266,19 @@ def retry(badge_ids):
         if issuance is None:
             continue
         with transaction.atomic():
+            # Never one whose revocation is requested (the revoking task's), nor a retired learner's.
             updated = BadgeIssuance.objects.filter(
                 _unclaimed(now), pk=issuance.pk, state__in=(QUEUED, FAILED), credly_badge_id="",
-            ).update(state=QUEUED, next_attempt_at=None, claimed_until=None, claim_token="",
-                     attempts_allowed=F("attempts") + attempts_allowed(), modified=now)
+                revoke_requested=False,
+            ).exclude(badge__recipient_email="").update(
+                state=QUEUED, next_attempt_at=None, claimed_until=None, claim_token="",
+                attempts_allowed=F("attempts") + attempts_allowed(), modified=now)
             if updated:
                 _mirror(issuance.pk, now, state=QUEUED)
-        (retried if updated else busy).append(badge_id)
+        if updated:
+            retried.append(badge_id)
+        elif BadgeIssuance.objects.filter(pk=issuance.pk, claimed_until__gte=now).exists():
+            busy.append(badge_id)
     return retried, busy
 
 
@@ -253,15 +318,45 @@ def request_revocation(badge_ids):
         current_issuance = current(badge_id)
         if current_issuance is not None and BadgeIssuance.objects.filter(
                 pk=current_issuance.pk, state__in=(QUEUED, FAILED) + IssuedBadge.VISIBLE_STATES,
-        ).update(revoke_requested=True, modified=now):
+        ).update(revoke_requested=True, next_attempt_at=None, modified=now):
             marked.append(badge_id)
     return marked
+
+
+def defer_revocation(issuance_id, seconds):
+    """The revocation could not be done now: the sweeper re-drives it in ``seconds``, not before."""
+    now = timezone.now()
+    return bool(BadgeIssuance.objects.filter(pk=issuance_id, revoke_requested=True).update(
+        next_attempt_at=now + timedelta(seconds=seconds), modified=now))
 
 
 def withdraw_revocation(issuance_id):
     """The platform granted the achievement again before its revocation was done: keep the badge."""
     return bool(BadgeIssuance.objects.filter(pk=issuance_id, revoke_requested=True).update(
         revoke_requested=False, modified=timezone.now()))
+
+
+def begin_revoke(issuance_id):
+    """Just before the revocation is sent to Credly: note it; False if it was withdrawn meanwhile."""
+    now = timezone.now()
+    return bool(BadgeIssuance.objects.filter(pk=issuance_id, revoke_requested=True).update(
+        revoke_sent_at=now, modified=now))
+
+
+def revocation_sent(issuance_id):
+    """Whether a revocation of the issuance was sent to Credly (it may have reached it unanswered)."""
+    return BadgeIssuance.objects.filter(pk=issuance_id, revoke_sent_at__isnull=False).exists()
+
+
+def granted_again_after_revocation(issuance_id):
+    """
+    Whether our revocation of this issuance went through on Credly while the platform granted
+    the achievement again (the request withdrawn): then the badge is to be granted again.
+    """
+    return BadgeIssuance.objects.filter(
+        pk=issuance_id, state=REVOKED, revoked_because=BadgeIssuance.REVOKED_BY_PLATFORM, revoke_requested=False,
+        revoke_sent_at__isnull=False,
+    ).exists()
 
 
 def revocation_requested(issuance_id):
@@ -292,12 +387,31 @@ def cancel_unsent(issuance_id, reason, *, attempts_seen=None, because=BadgeIssua
     return True
 
 
+def _lock_current_issuance(badge):
+    """Lock the badge's current issuance first (the one lock order); its id, or None."""
+    current_id = IssuedBadge.objects.filter(pk=badge.pk).values_list("current_issuance_id", flat=True).first()
+    if current_id is None:
+        return None
+    return BadgeIssuance.objects.select_for_update().filter(pk=current_id).values_list("pk", flat=True).first()
+
+
+def _revoked_because(because):
+    """
+    Why an issuance was revoked: while the platform's revocation is requested, or once our
+    revocation was sent (withdrawn since, its answer lost), it is the platform's.
+    """
+    ours = Q(revoke_requested=True) | Q(revoke_sent_at__isnull=False)
+    return Case(When(ours, then=Value(BadgeIssuance.REVOKED_BY_PLATFORM)), default=Value(because))
+
+
 def record_remote(badge, fields, now=None, *, revoked_because=BadgeIssuance.REVOKED_ON_CREDLY):
     """
     Credly's current view of a badge we hold (a webhook, a refresh, a revocation): store it.
 
-    ``fields`` are ``payload.credly_fields`` of Credly's badge object. Data older than what
-    is stored (by ``state_updated_at``) is ignored. Returns whether the badge changed.
+    ``fields`` are ``credly_records.credly_fields`` of Credly's badge object. Data older than
+    what is stored (by ``state_updated_at``) is ignored. A revoked state while the platform's
+    revocation is requested is the platform's (our PUT reached Credly, its answer did not
+    reach us). Returns whether the badge changed.
     """
     now = now or timezone.now()
     # Only the badge this row holds: a late word about another (an earlier issuance's) changes nothing.
@@ -309,15 +423,14 @@ def record_remote(badge, fields, now=None, *, revoked_because=BadgeIssuance.REVO
     if new_state == REVOKED:
         rows = rows.exclude(state=REVOKED)
     with transaction.atomic():
+        current_id = _lock_current_issuance(badge)
         if not rows.update(**{**fields, "modified": now}):
             return False
-        if new_state in ON_CREDLY and badge.current_issuance_id:
+        if new_state in ON_CREDLY and current_id:
             changes = {"state": new_state, "modified": now}
             if new_state == REVOKED:
-                changes["revoked_because"] = revoked_because
-            BadgeIssuance.objects.filter(
-                pk=badge.current_issuance_id, credly_badge_id=fields.get("credly_badge_id", badge.credly_badge_id),
-            ).exclude(state=new_state).update(**changes)
+                changes["revoked_because"] = _revoked_because(revoked_because)
+            BadgeIssuance.objects.filter(pk=current_id, credly_badge_id=held).exclude(state=new_state).update(**changes)
     return True
 
 
@@ -325,19 +438,21 @@ def mark_gone(badge, reason, now=None, because=BadgeIssuance.REVOKED_ON_CREDLY):
     """Credly no longer has the badge (deleted or revoked there): revoked here too. Returns whether it changed."""
     now = now or timezone.now()
     with transaction.atomic():
+        current_id = _lock_current_issuance(badge)
         if not IssuedBadge.objects.filter(pk=badge.pk).exclude(state=REVOKED).update(
                 state=REVOKED, accept_url="", state_updated_at=now, modified=now):
             return False
-        if badge.current_issuance_id:
-            BadgeIssuance.objects.filter(pk=badge.current_issuance_id).exclude(state=REVOKED).update(
-                state=REVOKED, revoked_because=because, last_error=reason[:2000],
+        if current_id:
+            BadgeIssuance.objects.filter(pk=current_id).exclude(state=REVOKED).update(
+                state=REVOKED, revoked_because=_revoked_because(because), last_error=reason[:2000],
                 claimed_until=None, claim_token="", modified=now)
     return True
 
 
-def grant_again(badge_id, earned_at, event_type="", event_id=""):
+def grant_again(badge_id, earned_at, event_type="", event_id="", *, expires_at=None):
     """
-    The platform granted again an achievement it had taken back: a new issuance, queued.
+    The platform granted again an achievement it had taken back: a new issuance, queued,
+    earned at ``earned_at`` and expiring at ``expires_at`` (the new grant's, from its mapping).
 
     Only a badge whose current issuance the platform revoked (a revoked certificate) is
     granted again; one revoked or deleted on Credly stays as Credly left it. Returns
@@ -351,7 +466,8 @@ def grant_again(badge_id, earned_at, event_type="", event_id=""):
     with transaction.atomic():
         if not IssuedBadge.objects.filter(pk=badge_id, state=REVOKED, current_issuance_id=row[0]).update(
                 state=QUEUED, current_issuance=None, credly_badge_id="", accept_url="", badge_url="",
-                issued_at=None, state_updated_at=now, earned_at=earned_at, trigger_event_type=event_type,
+                issued_at=None, state_updated_at=now, earned_at=earned_at, expires_at=expires_at,
+                trigger_event_type=event_type,
                 trigger_event_id=str(event_id or ""), modified=now):
             return False
     return current(badge_id) is not None
@@ -379,7 +495,7 @@ def due_badge_ids(now=None, limit=5000):
     cutoff = now - timedelta(seconds=int(settings.CREDLY_QUEUE_GRACE_PERIOD))
     blocked = blocked_organizations(now)
     started = list(
-        BadgeIssuance.objects.filter(state=QUEUED, modified__lt=cutoff)
+        BadgeIssuance.objects.filter(state=QUEUED, modified__lt=cutoff, revoke_requested=False)
         .filter(_unclaimed(now))
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=now))
         .exclude(badge__template__organization__in=blocked)
@@ -393,6 +509,24 @@ def due_badge_ids(now=None, limit=5000):
         .values_list("id", flat=True)[:max(0, limit - len(started))]
     )
     return started + never_started
+
+
+def revocations_due(now=None, limit=5000):
+    """
+    Ids of badges whose revocation is requested and not done, nobody works on it, and its time
+    has come: its message was lost (broker down at commit) or its retries gave up.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=int(settings.CREDLY_QUEUE_GRACE_PERIOD))
+    return list(
+        BadgeIssuance.objects.filter(revoke_requested=True, state__in=(QUEUED, FAILED) + IssuedBadge.VISIBLE_STATES,
+                                     modified__lt=cutoff)
+        .filter(_unclaimed(now))
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=now))
+        .exclude(badge__template__organization__in=blocked_organizations(now))
+        .order_by("next_attempt_at", "id")
+        .values_list("badge_id", flat=True)[:limit]
+    )
 
 
 def waiting_badge_ids(organization_pk):

@@ -1,27 +1,23 @@
 """
-Sending one queued badge to Credly, and the mapping between our rows and Credly's fields.
+Sending one queued badge to Credly.
 
 ``deliver(badge_id)`` is what the Celery task runs: it claims the badge's current
 issuance, looks on Credly first when an earlier attempt's outcome is unclear, POSTs,
 and records the answer, each step a transition of ``openedx_credly.issuance``.
-``build_payload`` (what we send) and ``credly_fields`` (what we keep of Credly's
-answer) are the one place where our fields meet Credly's.
+``build_payload`` is what we send; what we keep of Credly's answer, and how a badge
+is found on Credly, is ``credly_records``'s.
 """
 import logging
 import random
-import re
-from dataclasses import dataclass
 from datetime import timedelta
 from datetime import timezone as dt_timezone
 
-from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from openedx_credly import badge_events, errorlog, issuance, safe_urls
+from openedx_credly import badge_events, errorlog, issuance
 from openedx_credly.connections import UnreadableCredentialsError, client_for
 from openedx_credly.credly import (
     CredlyAuthenticationError,
@@ -32,23 +28,16 @@ from openedx_credly.credly import (
     CredlyRateLimitError,
     CredlyValidationError,
 )
+from openedx_credly.credly_records import credly_fields, find_existing, issuer_earner_id
 from openedx_credly.models import BadgeIssuance, CredlyErrorLog, CredlyOrganization, IssuedBadge
 from openedx_credly.platform import get_platform
+from openedx_credly.retirement import RETIRED_REASON
+from openedx_credly.retrying import Delivery, rate_limit_wait, retry_after_capped, retry_delay
 
 log = logging.getLogger(__name__)
 
 ISSUED_AT_FORMAT = "%Y-%m-%d %H:%M:%S %z"
 CREDLY_LOCALES = {"en", "fr", "de", "ko", "ja", "zh-CN", "pt", "es-ES", "es-US", "fr-CA", "pt-BR"}
-# What a Credly badge id looks like (a UUID on Credly); anything else is not an id we can keep.
-BADGE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """What became of one attempt: ``retry_in`` seconds, or None when nothing is left to do now."""
-
-    outcome: str
-    retry_in: float = None
 
 
 def _locale():
@@ -78,39 +67,9 @@ def split_name(full_name, username):
     return username, username
 
 
-def issuer_earner_id(user_id):
-    """Our stable id for the learner on Credly; it survives an email change."""
-    return f"{settings.CREDLY_ISSUER_EARNER_ID_PREFIX}{user_id}"
-
-
 def format_issued_at(moment):
     """Credly's ``issued_at`` format, in UTC."""
     return moment.astimezone(dt_timezone.utc).strftime(ISSUED_AT_FORMAT)
-
-
-def parse_credly_time(value):
-    """
-    An instant from Credly: ISO 8601 as Credly answers (``2026-11-25T10:00:00.000Z``) or the
-    format we send (``2026-11-25 10:00:00 +0000``); None when unreadable.
-    """
-    if not value:
-        return None
-    text = str(value).strip().replace(" +", "+").replace(" -", "-").replace(" ", "T", 1)
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = parse_datetime(text)
-    except ValueError:
-        return None
-    if parsed is not None and parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt_timezone.utc)
-    return parsed
-
-
-def valid_badge_id(value):
-    """The Credly badge id in ``value`` when it is one, else ``""``."""
-    text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
-    return text if BADGE_ID_RE.match(text) else ""
 
 
 def build_payload(badge):
@@ -143,61 +102,6 @@ def build_payload(badge):
     return payload
 
 
-def credly_fields(data):
-    """The ``IssuedBadge`` fields that an issued-badge object from Credly sets."""
-    state = data.get("state")
-    fields = {
-        "credly_badge_id": valid_badge_id(data.get("id")),
-        "accept_url": data.get("accept_badge_url") or "",
-        "badge_url": data.get("badge_url") or "",
-        "image_url": data.get("image_url") or (data.get("image") or {}).get("url") or "",
-    }
-    safe_urls.clean(fields, "accept_url", "badge_url", "image_url")
-    if state in IssuedBadge.ON_CREDLY_STATES:
-        fields["state"] = state
-    for field, key in (("issued_at", "issued_at"), ("state_updated_at", "state_updated_at"),
-                       ("expires_at", "expires_at")):
-        parsed = parse_credly_time(data.get(key))
-        if parsed:
-            fields[field] = parsed
-    return fields
-
-
-def find_existing(client, badge):
-    """
-    The badge Credly already holds for this achievement, or None.
-
-    Matched on our ``issuer_earner_id`` and the template first; for a template that allows
-    duplicates, also on ``issued_at`` compared as an instant (Credly answers ISO 8601, we
-    send another format). Revoked badges, and badges another of our rows holds, never match.
-    """
-    earner_id = issuer_earner_id(badge.user_id)
-    earned = badge.earned_at.replace(microsecond=0)
-    client.max_pages = issuance.LOOKUP_MAX_PAGES
-    taken = set(
-        IssuedBadge.objects.filter(template=badge.template, user_id=badge.user_id)
-        .exclude(pk=badge.pk).exclude(credly_badge_id="").values_list("credly_badge_id", flat=True)
-    )
-    fallback = None
-    for data in client.iter_badges(filters={
-        "recipient_email": badge.recipient_email,
-        "badge_template_id": badge.template.template_id,
-    }):
-        badge_id = valid_badge_id(data.get("id"))
-        if not badge_id or badge_id in taken or data.get("state") == IssuedBadge.STATE_REVOKED:
-            continue
-        same_earner = data.get("issuer_earner_id") == earner_id
-        if badge.template.allow_duplicate_badges:
-            # Several badges of this template may exist: only the one of this achievement counts.
-            if same_earner and parse_credly_time(data.get("issued_at")) == earned:
-                return data
-            continue
-        if same_earner:
-            return data
-        fallback = fallback or data
-    return fallback
-
-
 def _waiting_count(organization):
     return IssuedBadge.objects.filter(template__organization=organization, state=IssuedBadge.STATE_QUEUED).count()
 
@@ -227,10 +131,10 @@ RATE_LIMIT_LOG_INTERVAL = timedelta(minutes=15)
 
 
 def _pause(organization, retry_after):
-    """Pause the organization's issuing after a 429; log the first pause of a busy stretch only."""
-    seconds = retry_after if retry_after is not None else settings.CREDLY_RATE_LIMIT_PAUSE
+    """Pause the organization's issuing after a 429 (at most the cap); log the first pause of a busy stretch only."""
+    seconds = rate_limit_wait(retry_after)
     now = timezone.now()
-    until = now + timedelta(seconds=max(1.0, float(seconds)))
+    until = now + timedelta(seconds=seconds)
     first = CredlyOrganization.objects.filter(
         Q(issuing_paused_until__isnull=True) | Q(issuing_paused_until__lt=now), pk=organization.pk,
     ).update(issuing_paused_until=until)
@@ -240,7 +144,7 @@ def _pause(organization, retry_after):
     elif not organization.error_log.filter(
         kind=CredlyErrorLog.KIND_RATE_LIMITED, created__gt=now - RATE_LIMIT_LOG_INTERVAL,
     ).exists():
-        errorlog.rate_limited(organization, until)
+        errorlog.rate_limited(organization, until, asked=retry_after if retry_after_capped(retry_after) else None)
     return until
 
 
@@ -255,13 +159,6 @@ def _after_pause(until, now=None):
     return max(0.0, (until - (now or timezone.now())).total_seconds()) + random.uniform(0.05, 0.5)
 
 
-def retry_delay(attempts):
-    """Seconds before try ``attempts + 1``: exponential backoff with full jitter, capped."""
-    return get_exponential_backoff_interval(
-        factor=2, retries=attempts, maximum=int(settings.CREDLY_RETRY_BACKOFF_MAX), full_jitter=True,
-    ) + 1
-
-
 def on_issued(badge):
     """Hook run once a badge exists on Credly (announces it to the platform)."""
     # Never raises: badge_events logs and swallows whatever goes wrong.
@@ -274,14 +171,32 @@ class _Attempt:
     def __init__(self, badge, current, token):
         self.badge, self.issuance, self.token = badge, current, token
         self.organization = badge.template.organization
-        self.posted = False  # begin_post counted a POST
+        self.counted = False  # this attempt was counted (by its look-up or by begin_post)
+        self.posted = False  # begin_post marked the POST
+
+    def count(self):
+        """Count this attempt once, whatever it calls first (a look-up, the POST)."""
+        if not self.counted:
+            self.counted = issuance.count_attempt(self.issuance.pk, self.token)
 
     def release(self, outcome, retry_in=None, refused=False, **fields):
-        """Give the issuance up, still queued, to be tried again in ``retry_in`` seconds (or when enqueued)."""
+        """
+        Give the issuance up, still queued, to be tried again in ``retry_in`` seconds (or when enqueued).
+
+        ``refused``: Credly refused the request before doing anything (401, 403, 429): the
+        attempt is given back, and if it was the POST, nothing was created.
+        """
         next_attempt_at = timezone.now() + timedelta(seconds=retry_in) if retry_in is not None else None
         issuance.release(self.issuance.pk, self.token, next_attempt_at=next_attempt_at,
-                         refused=refused and self.posted, **fields)
+                         refund=refused and self.counted, outcome_known=refused and self.posted, **fields)
         return Delivery(outcome, retry_in=retry_in)
+
+    def stop_retired(self):
+        """The learner retired while this issuance waited: nothing is sent for them, the issuance ends."""
+        if issuance.fail(self.issuance.pk, self.token, RETIRED_REASON):
+            log.info("Credly badge %s: not sent, the learner retired their account.", self.badge.pk)
+            return Delivery("learner_retired")
+        return Delivery("lost_claim")
 
     def fail(self, reason, outcome_known=False):
         """The issuance fails; the error log says why."""
@@ -302,6 +217,10 @@ class _Attempt:
             self.badge.state = fields.get("state", IssuedBadge.STATE_PENDING)
             on_issued(self.badge)
             return Delivery("issued")
+        if issuance.held_elsewhere(self.issuance.pk, fields["credly_badge_id"]):
+            log.error("Credly badge %s: Credly's badge %s is held by another row; not recorded twice.",
+                      self.badge.pk, fields["credly_badge_id"])
+            return self.unclear(_("Credly answered with a badge that another badge record holds."))
         return self._record_refused(fields, client)
 
     def _record_refused(self, fields, client):
@@ -338,7 +257,7 @@ class _Attempt:
 
     def unclear(self, reason):
         """No readable answer: Credly may hold the badge; the next attempt looks first."""
-        attempts = type(self.issuance).objects.filter(pk=self.issuance.pk).values_list(
+        attempts = BadgeIssuance.objects.filter(pk=self.issuance.pk).values_list(
             "attempts", "attempts_allowed").first() or (0, 0)
         allowed = attempts[1] or issuance.attempts_allowed()
         if attempts[0] >= allowed:
@@ -351,7 +270,12 @@ class _Attempt:
 
 
 def deliver(badge_id):
-    """Send one queued badge: claim its current issuance, look first if unclear, POST, record the answer."""
+    """
+    Send one queued badge: claim its current issuance, look first if unclear, POST, record the answer.
+
+    Whatever goes wrong inside an attempt, a bug or bad data included, counts as an attempt:
+    it is retried with backoff and fails, in the error log, once the attempts run out.
+    """
     now = timezone.now()
     current = issuance.current(badge_id)
     token = issuance.claim(current.pk, now) if current is not None else None
@@ -360,8 +284,22 @@ def deliver(badge_id):
     current.refresh_from_db()
     badge = IssuedBadge.objects.select_related("template__organization", "user").get(pk=badge_id)
     attempt = _Attempt(badge, current, token)
-    organization = attempt.organization
+    try:
+        return _send(attempt, now)
+    except Exception as error:  # pylint: disable=broad-except
+        # Not Credly's trouble (those are handled in _send): a bug, bad data, a lost database row.
+        log.exception("Credly badge %s: the attempt stopped on an unexpected error.", badge_id)
+        attempt.count()
+        return attempt.unclear(_("The attempt stopped on an unexpected error (%(error)s).") % {
+            "error": error.__class__.__name__})
 
+
+def _send(attempt, now):
+    """One claimed attempt of ``deliver``; Credly's errors are answered here, anything else by ``deliver``."""
+    badge, current, organization = attempt.badge, attempt.issuance, attempt.organization
+    if not badge.recipient_email:
+        # Only retirement blanks the address (awarding refuses a learner without one).
+        return attempt.stop_retired()
     blocked = organization.issuing_blocked_reason(now)
     if blocked == "rate_limited":
         return attempt.release("paused", retry_in=_after_pause(organization.issuing_paused_until, now))
@@ -372,12 +310,13 @@ def deliver(badge_id):
     try:
         client = client_for(organization)
         if current.outcome_unclear:
+            attempt.count()  # a look-up is an attempt: a failing one backs off and fails
             existing = find_existing(client, badge)
             if existing:
                 return attempt.record(existing, client)
-        if not issuance.begin_post(current.pk, token):
+        if not issuance.begin_post(current.pk, attempt.token, counted=attempt.counted):
             return Delivery("lost_claim")
-        attempt.posted = True
+        attempt.counted = attempt.posted = True
         data = client.issue_badge(build_payload(badge))
         return attempt.record(data, client)
     except CredlyDuplicateBadgeError:

@@ -329,6 +329,9 @@ class BadgeIssuance(models.Model):
     # The platform took the achievement back (a revoked certificate) and the revocation is not done yet;
     # cleared if the achievement is granted again first.
     revoke_requested = models.BooleanField(_("revocation requested"), default=False)
+    # When the revoking task last sent Credly the revocation (its answer may have been lost): a revoked state
+    # read from Credly after that is the platform's, even if the achievement was granted again meanwhile.
+    revoke_sent_at = models.DateTimeField(_("revocation sent at"), null=True, blank=True)
     revoked_because = models.CharField(_("revoked because"), max_length=16, blank=True, default="")
     created = models.DateTimeField(_("created"), auto_now_add=True)
     modified = models.DateTimeField(_("modified"), auto_now=True)
@@ -343,10 +346,44 @@ class BadgeIssuance(models.Model):
         indexes = [
             # The sweeper's question: queued issuances whose retry time has come.
             models.Index(fields=["state", "next_attempt_at"], name="credly_issuance_state_next"),
+            # The sweeper's other question: revocations requested and not done whose time has come.
+            models.Index(fields=["revoke_requested", "next_attempt_at"], name="credly_issuance_revoke_next"),
         ]
 
     def __str__(self):
         return f"{self.badge_id} #{self.number} ({self.state})"
+
+
+class HeldCredlyBadge(models.Model):
+    """
+    Which ``IssuedBadge`` holds a Credly badge: one row per Credly badge id of an organization.
+
+    Written with every Credly id an issuance records (``issuance.record_issued``,
+    ``issuance.start_recorded``); its unique constraint is the invariant "no two rows hold
+    one Credly badge" (empty ids are never written). Kept when the badge is granted again,
+    so the old Credly badge stays bound to its achievement.
+
+    .. no_pii: A Credly badge id and two row ids.
+    """
+
+    organization = models.ForeignKey(
+        CredlyOrganization, on_delete=models.CASCADE, related_name="held_badges", verbose_name=_("organization"),
+    )
+    credly_badge_id = models.CharField(_("Credly badge ID"), max_length=64)
+    badge = models.ForeignKey(
+        IssuedBadge, on_delete=models.CASCADE, related_name="held_credly_badges", verbose_name=_("issued badge"),
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("held Credly badge")
+        verbose_name_plural = _("held Credly badges")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "credly_badge_id"], name="credly_one_row_per_credly_badge"),
+        ]
+
+    def __str__(self):
+        return f"{self.credly_badge_id} → {self.badge_id}"
 
 
 class CredlyErrorLog(models.Model):

@@ -25,7 +25,7 @@ from opaque_keys.edx.django.models import CourseKeyField
 from openedx_credly import badge_events, issuance
 from openedx_credly.connections import client_for
 from openedx_credly.credly import CredlyCredentialError, CredlyError, CredlyNotFoundError, CredlyRateLimitError
-from openedx_credly.issuing import credly_fields, issuer_earner_id
+from openedx_credly.credly_records import credly_fields, issuer_earner_id
 from openedx_credly.models import BadgeIssuance, BadgeTemplate, CourseBadgeTemplate, CredlyOrganization, IssuedBadge
 
 log = logging.getLogger(__name__)

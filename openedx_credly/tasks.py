@@ -66,11 +66,15 @@ def issue_badge(self, badge_id):
 
 @shared_task(ignore_result=True, name="openedx_credly.tasks.process_queue")
 def process_queue():
-    """Re-enqueue queued badges whose message was lost (broker restart, killed worker) or whose time came."""
+    """
+    Re-enqueue queued badges whose message was lost (broker restart, killed worker) or whose time
+    came, and revocations whose message was lost or whose retries gave up.
+    """
     health.record_sweep()  # the admin shows when the sweeper last ran, and warns when beat stops
     count = scheduling.enqueue(scheduling.ISSUE_BADGE, issuance.due_badge_ids())
-    if count:
-        log.info("Re-enqueued %s queued Credly badge(s).", count)
+    revocations = scheduling.enqueue(scheduling.REVOKE_BADGE, issuance.revocations_due())
+    if count or revocations:
+        log.info("Re-enqueued %s queued Credly badge(s) and %s revocation(s).", count, revocations)
     return count
 
 

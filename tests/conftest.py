@@ -144,6 +144,22 @@ def template(organization):
 
 
 @pytest.fixture
+def on_fake(use_fake_credly, organization, template):
+    """The fake Credly knows the organization and its template."""
+    use_fake_credly.state.add_organization(organization.name, id=ORG_ID, token=TOKEN)
+    use_fake_credly.state.add_template(ORG_ID, template.name, id=TEMPLATE_ID)
+    return use_fake_credly
+
+
+@pytest.fixture
+def duplicates_allowed(on_fake, template):
+    """The template allows duplicates, on Credly and here: only our own look-up prevents a second badge."""
+    on_fake.state.update_template(TEMPLATE_ID, allow_duplicate_badges=True)
+    BadgeTemplate.objects.filter(pk=template.pk).update(allow_duplicate_badges=True)
+    return on_fake
+
+
+@pytest.fixture
 def course_key():
     return CourseKey.from_string(COURSE)
 

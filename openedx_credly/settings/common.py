@@ -66,6 +66,11 @@ DEFAULTS = {
     # .. setting_default: 60
     # .. setting_description: Seconds an organization pauses after a 429 from Credly that names no Retry-After.
     "CREDLY_RATE_LIMIT_PAUSE": 60,
+    # .. setting_name: CREDLY_RETRY_AFTER_CAP_SECONDS
+    # .. setting_default: 3600
+    # .. setting_description: Longest pause, in seconds, that a 429's Retry-After can impose on an organization's
+    #   issuing (and on a revocation); a longer value is capped, and the error log says so.
+    "CREDLY_RETRY_AFTER_CAP_SECONDS": 3600,
     # .. setting_name: CREDLY_QUEUE_GRACE_PERIOD
     # .. setting_default: 300
     # .. setting_description: A queued badge untouched this long (seconds) is sent to the Celery queue again by the

@@ -88,6 +88,7 @@ CASES = [
     ("release of deferred webhook events", lambda org: webhooks.release_deferred(), [EVENTS]),
     ("refresh of pending badges", lambda org: refresh.pending_badge_ids(limit=500), [BADGES]),
     ("sweeper's due badges", lambda org: issuance.due_badge_ids(), [BADGES, ISSUANCES]),
+    ("sweeper's due revocations", lambda org: issuance.revocations_due(), [ISSUANCES]),
     ("pruning", lambda org: retention.prune(dry_run=True), [EVENTS, ERRORS]),
 ]
 

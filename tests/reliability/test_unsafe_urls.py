@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from openedx_credly import refresh, sync, webhooks
-from openedx_credly.issuing import credly_fields
+from openedx_credly.credly_records import credly_fields
 from openedx_credly.models import BadgeTemplate, IssuedBadge
 from openedx_credly.safe_urls import credly_url
 from tests.conftest import COURSE, TEMPLATE_ID, make_learner
