@@ -299,8 +299,8 @@ def test_import_finds_the_row_of_another_run_and_retry_sends_no_second_badge(
     assert [badge["id"] for badge in live_badges_of(fake_org, learner)] == [lost["id"]]
 
 
-def test_import_never_adopts_an_older_badge_of_a_template_that_allows_duplicates(learner, template, mapping,
-                                                                                   course_key, fake_org):
+def test_import_never_adopts_an_older_badge_of_a_template_that_allows_duplicates(
+        learner, template, mapping, course_key, fake_org):
     """
     Finding 5: last year's badge of a yearly template is not this year's achievement: the
     queued row keeps waiting for its own badge, and sending it makes one.
@@ -338,8 +338,8 @@ def test_import_adopts_only_the_badge_issued_at_the_achievements_moment(learner,
     assert IssuedBadge.objects.count() == 1
 
 
-def test_import_by_email_alone_never_adopts_for_a_template_that_allows_duplicates(learner, template, mapping,
-                                                                                    course_key, fake_org):
+def test_import_by_email_alone_never_adopts_for_a_template_that_allows_duplicates(
+        learner, template, mapping, course_key, fake_org):
     """Same moment, but no earner id of ours: another tool issued it, not our lost POST."""
     allow_duplicates(fake_org, template, True)
     queued = make_badge(learner, template, IssuedBadge.STATE_QUEUED, course_id=course_key)
