@@ -26,6 +26,7 @@ REEVALUATE_MILESTONE = "openedx_credly.tasks.reevaluate_milestone"
 REEVALUATE_LEARNER_MILESTONES = "openedx_credly.tasks.reevaluate_learner_milestones"
 REEVALUATE_LEARNER_PATHS = "openedx_credly.tasks.reevaluate_learner_paths"
 REEVALUATE_LEARNING_PATH = "openedx_credly.tasks.reevaluate_learning_path"
+BACKFILL_LEARNING_PATH = "openedx_credly.tasks.backfill_learning_path"
 
 # The attribute of a database connection that holds what its transaction's callbacks sent.
 _SENT = "_openedx_credly_sent"
