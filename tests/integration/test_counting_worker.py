@@ -33,7 +33,7 @@ WAIT = 90
 
 
 def test_overlapping_completions_are_counted_once_by_a_real_worker(make_worker_env, publish_to_workers, credly_org,
-                                                                   redis_broker, organization, template, tmp_path):
+                                                                   redis_broker, *, organization, template, tmp_path):
     queue = new_queue_name()
     path_template = credly_org.state.add_template(organization.organization_id, "Specialist")
     keys = [CourseKey.from_string(f"course-v1:Org+W{number}+2026") for number in range(COURSES)]
@@ -69,7 +69,7 @@ def test_overlapping_completions_are_counted_once_by_a_real_worker(make_worker_e
             rows = IssuedBadge.objects.filter(user=learner).exclude(state=IssuedBadge.STATE_QUEUED)
             return rows.count() == 2 and redis_broker.idle(queue)
 
-        harness.wait_until(sent, WAIT, lambda: pool.logs())
+        harness.wait_until(sent, WAIT, pool.logs)
 
     rows = {row.template_id: row for row in IssuedBadge.objects.filter(user=learner)}
     assert set(rows) == {milestone.template_id, path.template_id}

@@ -77,7 +77,7 @@ def fake_org(use_fake_credly, organization, template):
     return use_fake_credly
 
 
-def issue_on_fake(fake, email, template_id=TEMPLATE_ID, earner_id=None, org_id=ORG_ID,
+def issue_on_fake(fake, email, template_id=TEMPLATE_ID, earner_id=None, org_id=ORG_ID, *,
                   issued_at="2025-06-01 10:00:00 +0000"):
     """Issue a badge directly on the fake Credly (as another tool, an earlier integration or a lost answer would)."""
     body = {

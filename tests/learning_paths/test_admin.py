@@ -136,7 +136,7 @@ def test_changelist(admin_client, courses, path_template):
     assert b"2 of 3 courses" in response.content
 
 
-def test_editing_a_path_re_evaluates_it_in_a_task(admin_client, courses, path_template, learner, monkeypatch,
+def test_editing_a_path_re_evaluates_it_in_a_task(admin_client, courses, path_template, learner, *, monkeypatch,
                                                   django_capture_on_commit_callbacks):
     """The admin's request only enqueues the re-evaluation (a whole site's learners may meet the rule; issue 19)."""
     path = make_path(path_template, courses, rule=LearningPath.RULE_AT_LEAST, required_count=3)
