@@ -12,6 +12,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from openedx_credly import learning_paths, scheduling
+from openedx_credly.admin_actions import start_backfill
 from openedx_credly.forms import TemplateChoiceField
 from openedx_credly.models import BadgeTemplate, LearningPath, LearningPathCourse
 
@@ -136,13 +137,5 @@ class LearningPathAdmin(admin.ModelAdmin):
                 self.message_user(request, _("%(name)s: inactive, or its template cannot issue badges; skipped.") % {
                     "name": path.name}, messages.WARNING)
                 continue
-            if scheduling.enqueue(scheduling.BACKFILL_LEARNING_PATH, [path.pk]):
-                self.message_user(request, _(
-                    "%(name)s: the backfill runs in the background; its badges appear in the issued badges list "
-                    "as they are queued, and the worker's log gives the summary."
-                ) % {"name": path.name})
-            else:
-                self.message_user(request, _(
-                    "%(name)s: the task queue could not be reached, nothing was started. Try again later, "
-                    "or run manage.py credly_backfill_learning_path."
-                ) % {"name": path.name}, messages.ERROR)
+            start_backfill(self, request, scheduling.BACKFILL_LEARNING_PATH, path.pk, name=path.name,
+                           command="credly_backfill_learning_path")
