@@ -295,7 +295,8 @@ class CourseBadgeTemplateAdmin(admin.ModelAdmin):
                     "%(mapping)s: nothing awarded, the mapping is inactive or its template cannot issue now."
                 ) % {"mapping": mapping}, messages.WARNING)
                 continue
-            start_backfill(self, request, scheduling.BACKFILL_MAPPING, mapping.pk, name=mapping, command="credly_backfill")
+            start_backfill(self, request, scheduling.BACKFILL_MAPPING, mapping.pk, name=mapping,
+                           command="credly_backfill")
 
     def save_model(self, request, obj, form, change):
         if not change:
