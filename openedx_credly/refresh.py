@@ -20,7 +20,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from opaque_keys.edx.django.models import CourseKeyField
 
 from openedx_credly import badge_events, issuance
 from openedx_credly.connections import client_for
@@ -140,10 +139,6 @@ def single_course(template, cache=None):
     if cache is not None:
         cache[template.pk] = course
     return course
-
-
-def _course_lookup(course):
-    return course if course else CourseKeyField.Empty
 
 
 def import_credly_badge(organization, data, *, templates=None, learner=None, course_cache=None, now=None):
