@@ -20,6 +20,17 @@ class Achievement:
     event_id: str = ""
     grade: object = None  # as the platform sent it (a fraction, number or string); see award_rules
     mode: str = ""  # the certificate's mode
+    # Where the platform keeps the learner's grade when not under ``course_key``: a CCX's own key
+    # (a CCX learner earns the badge of the master course, graded in the CCX).
+    grade_course_key: object = None
+
+
+def badge_course(course_key):
+    """The course whose mappings a learner of ``course_key`` earns: a CCX's master course, else the course itself."""
+    # The platform's own test (grades' emit_course_passing_status_update): a CCX key has a ``ccx`` part.
+    if getattr(course_key, "ccx", None):
+        return course_key.to_course_locator()
+    return course_key
 
 
 def learner_problem(user, achievement):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from openedx_credly import award_rules, health, issuance, scheduling, sync
+from openedx_credly.admin_actions import start_backfill
 from openedx_credly.forms import CourseBadgeTemplateForm, CredlyOrganizationForm
 from openedx_credly.models import (
     BadgeIssuance,
@@ -295,16 +296,8 @@ class CourseBadgeTemplateAdmin(admin.ModelAdmin):
                     "%(mapping)s: nothing awarded, the mapping is inactive or its template cannot issue now."
                 ) % {"mapping": mapping}, messages.WARNING)
                 continue
-            if scheduling.enqueue(scheduling.BACKFILL_MAPPING, [mapping.pk]):
-                self.message_user(request, _(
-                    "%(mapping)s: the backfill runs in the background; its badges appear in the issued badges "
-                    "list as they are queued, and the worker's log gives the summary."
-                ) % {"mapping": mapping})
-            else:
-                self.message_user(request, _(
-                    "%(mapping)s: the task queue could not be reached, nothing was started. Try again later, "
-                    "or run manage.py credly_backfill."
-                ) % {"mapping": mapping}, messages.ERROR)
+            start_backfill(self, request, scheduling.BACKFILL_MAPPING, mapping.pk, name=mapping,
+                           command="credly_backfill")
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -463,16 +456,8 @@ class MilestoneAdmin(admin.ModelAdmin):
     def backfill_action(self, request, queryset):
         """Enqueue, for each active milestone, a task that reads the platform's records and awards what they reach."""
         for milestone in queryset.filter(is_active=True):
-            if scheduling.enqueue(scheduling.BACKFILL_MILESTONE, [milestone.pk]):
-                self.message_user(request, _(
-                    "%(mapping)s: the backfill runs in the background; its badges appear in the issued badges "
-                    "list as they are queued, and the worker's log gives the summary."
-                ) % {"mapping": milestone.name})
-            else:
-                self.message_user(request, _(
-                    "%(name)s: the task queue could not be reached, nothing was started. Try again later, or run "
-                    "manage.py credly_backfill_milestones."
-                ) % {"name": milestone.name}, messages.ERROR)
+            start_backfill(self, request, scheduling.BACKFILL_MILESTONE, milestone.pk, name=milestone.name,
+                           command="credly_backfill_milestones")
 
 
 # Learning-path badges have their own admin module.

@@ -11,7 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from openedx_credly import learning_paths
+from openedx_credly import learning_paths, scheduling
+from openedx_credly.admin_actions import start_backfill
 from openedx_credly.forms import TemplateChoiceField
 from openedx_credly.models import BadgeTemplate, LearningPath, LearningPathCourse
 
@@ -130,13 +131,11 @@ class LearningPathAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Award the badge to learners who already completed the path"))
     def backfill_action(self, request, queryset):
-        """Queue the badge of each selected path for the learners who already completed it."""
+        """Enqueue a backfill of each selected path: every course's earners are too much for one web request."""
         for path in queryset.select_related("template__organization"):
             if not path.is_active or not path.template.is_usable:
                 self.message_user(request, _("%(name)s: inactive, or its template cannot issue badges; skipped.") % {
                     "name": path.name}, messages.WARNING)
                 continue
-            summary = learning_paths.backfill_path(path)
-            self.message_user(request, _(
-                "%(name)s: %(found)s earlier completion(s) found, %(queued)s badge(s) queued."
-            ) % {"name": path.name, "found": summary["progress_found"], "queued": summary["badges_queued"]})
+            start_backfill(self, request, scheduling.BACKFILL_LEARNING_PATH, path.pk, name=path.name,
+                           command="credly_backfill_learning_path")

@@ -277,7 +277,7 @@ def achievement_grade(mappings, achievement):
     if achievement.grade is not None or not any(needs_grade_lookup(mapping) for mapping in mappings):
         return achievement.grade
     lookup = getattr(get_platform(), "get_course_grade", None)
-    return lookup(achievement.user_id, achievement.course_key) if lookup else None
+    return lookup(achievement.user_id, achievement.grade_course_key or achievement.course_key) if lookup else None
 
 
 def awarding_mappings(mappings, achievement):

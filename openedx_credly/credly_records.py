@@ -68,16 +68,26 @@ def credly_fields(data):
     return fields
 
 
+def issued_for(data, badge):
+    """
+    Whether Credly's badge ``data`` is the one we issued for the achievement ``badge``: our
+    ``issuer_earner_id`` and ``issued_at`` the moment it was earned, compared as an instant
+    (Credly answers ISO 8601, we send another format). What tells apart the badges of a
+    template that allows duplicates.
+    """
+    return (data.get("issuer_earner_id") == issuer_earner_id(badge.user_id)
+            and parse_credly_time(data.get("issued_at")) == badge.earned_at.replace(microsecond=0))
+
+
 def find_existing(client, badge):
     """
     The badge Credly already holds for this achievement, or None.
 
     Matched on our ``issuer_earner_id`` and the template first; for a template that allows
-    duplicates, also on ``issued_at`` compared as an instant (Credly answers ISO 8601, we
-    send another format). Revoked badges, and badges another of our rows holds, never match.
+    duplicates, only a badge ``issued_for`` the achievement. Revoked badges, and badges
+    another of our rows holds, never match.
     """
     earner_id = issuer_earner_id(badge.user_id)
-    earned = badge.earned_at.replace(microsecond=0)
     client.max_pages = issuance.LOOKUP_MAX_PAGES
     taken = set(
         IssuedBadge.objects.filter(template=badge.template, user_id=badge.user_id)
@@ -91,13 +101,12 @@ def find_existing(client, badge):
         badge_id = valid_badge_id(data.get("id"))
         if not badge_id or badge_id in taken or data.get("state") == IssuedBadge.STATE_REVOKED:
             continue
-        same_earner = data.get("issuer_earner_id") == earner_id
         if badge.template.allow_duplicate_badges:
             # Several badges of this template may exist: only the one of this achievement counts.
-            if same_earner and parse_credly_time(data.get("issued_at")) == earned:
+            if issued_for(data, badge):
                 return data
             continue
-        if same_earner:
+        if data.get("issuer_earner_id") == earner_id:
             return data
         fallback = fallback or data
     return fallback

@@ -12,6 +12,12 @@ rule of each of the course's paths evaluated; a path whose rule is met gets an
 insert-then-schedule step as a course badge, so the same exactly-once task
 sends it.
 
+Two transactions that each record one of a learner's courses of a path evaluate it
+without seeing each other's progress (write skew, as for milestones): a learner left
+short of a path is evaluated again once the event's transaction committed, in a task
+(``reevaluate_learner``), and the unique badge row makes a second award a no-op.
+Re-evaluating a whole path after an edit runs in a task too, never in the admin's request.
+
 Courses completed before a path existed (or before the plugin was installed) are not
 in the recorded progress: when the learner's next event in a path course arrives, the
 path's other courses are looked up in the platform's own records
@@ -92,15 +98,16 @@ def _path_changed(sender, instance, **kwargs):
     A path or one of its courses changed: rebuild the index, and re-evaluate the path.
 
     The index is dropped now and again after the commit, so that no process caches the
-    old set between the two. Re-evaluation runs after the commit: removing a course or
-    lowering N may complete learners' progress (adding a course never takes a badge away).
+    old set between the two. Re-evaluation runs in a task enqueued after the commit (a
+    whole site's learners may meet the rule): removing a course or lowering N may complete
+    learners' progress (adding a course never takes a badge away).
     """
     forget_course_index()
     transaction.on_commit(forget_course_index)
     path_id = instance.pk if sender is LearningPath else instance.path_id
     if kwargs.get("signal") is post_delete and sender is LearningPath:
         return
-    transaction.on_commit(lambda: reevaluate_path(path_id), robust=True)
+    scheduling.after_commit(scheduling.REEVALUATE_LEARNING_PATH, [path_id])
 
 
 # ---------------------------------------------------------------------------
@@ -244,7 +251,21 @@ def record_progress(achievement):
         ],
         ignore_conflicts=True,
     )
-    return evaluate(user, [entry.path for entry in entries], achievement)
+    scheduled, unmet = evaluate(user, [entry.path for entry in entries], achievement)
+    if unmet:
+        # Another transaction may be recording the learner's other courses: evaluate again after ours commits.
+        scheduling.after_commit(scheduling.REEVALUATE_LEARNER_PATHS, [user.pk])
+    return scheduled
+
+
+def reevaluate_learner(user_id):
+    """Issue the badges of the active paths the learner has progress on and now meets (the task after an event)."""
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
+        return []
+    paths = list(LearningPath.objects.filter(is_active=True, progress__user=user).distinct()
+                 .select_related("template__organization"))
+    return evaluate(user, paths)[0] if paths else []
 
 
 def evaluate(user, paths, achievement=None):
@@ -254,6 +275,7 @@ def evaluate(user, paths, achievement=None):
     Paths whose template the learner already holds a path badge of are skipped (an
     earned badge stays earned). For the others, courses missing from the recorded
     progress are looked up in the platform's records once, and recorded when found.
+    Returns the ids of the badges scheduled, and how many of the paths stay unmet.
     """
     held = set(
         IssuedBadge.objects.filter(
@@ -262,7 +284,7 @@ def evaluate(user, paths, achievement=None):
     )
     pending = [path for path in paths if path.template_id not in held and path.template.is_usable]
     if not pending:
-        return []
+        return [], 0
 
     courses = defaultdict(dict)  # path id -> {course id: LearningPathCourse}
     for row in LearningPathCourse.objects.filter(path__in=pending):
@@ -278,12 +300,14 @@ def evaluate(user, paths, achievement=None):
     if unmet:
         _add_platform_records(user, unmet, courses, achieved)
 
-    scheduled = []
+    scheduled, unmet = [], 0
     for path in pending:
         earned_at = _earned_at(path, courses[path.pk], achieved[path.pk])
-        if earned_at is not None:
+        if earned_at is None:
+            unmet += 1
+        else:
             scheduled += _issue(path, [(user, earned_at, achievement)])
-    return scheduled
+    return scheduled, unmet
 
 
 def _earned_at(path, path_courses, achieved):

@@ -12,6 +12,13 @@ A milestone's badge is an ``IssuedBadge`` with an empty ``course_id`` (like a le
 path's), inserted and scheduled the way course badges are, so the same exactly-once
 task sends it. Enrollments and completions from before the milestone (or the plugin)
 are read from the platform's records by ``backfill`` (``manage.py credly_backfill_milestones``).
+
+Two transactions that each record one of a learner's courses count without seeing each
+other's (write skew: under MariaDB's REPEATABLE READ, and READ COMMITTED alike, neither
+reaches N). So the count made in the event's transaction awards what it sees, and a
+learner left short of a milestone is counted again once the transaction has committed,
+in a task (``reevaluate_learner``): the last of the overlapping transactions to commit
+sees every record, and the unique badge row makes a second award a no-op.
 """
 import logging
 from collections import defaultdict
@@ -123,7 +130,7 @@ def record_completion_safely(achievement):
                                         completed_at=achievement.earned_at)],
                 ignore_conflicts=True,
             )
-            return evaluate_user(achievement.user_id, Milestone.KIND_COMPLETED, achievement)
+            return _evaluate_then_recount(achievement.user_id, Milestone.KIND_COMPLETED, achievement)
     except Exception:  # pylint: disable=broad-except
         log.exception("openedx-credly could not record a course completion for milestones (user %s, %s).",
                       achievement.user_id, achievement.course_key)
@@ -151,7 +158,7 @@ def record_enrollment_safely(achievement, is_active=True):
             )
             CourseEnrollmentRecord.objects.filter(
                 user_id=achievement.user_id, course_id=achievement.course_key, is_active=False).update(is_active=True)
-            return evaluate_user(achievement.user_id, Milestone.KIND_ENROLLED, achievement)
+            return _evaluate_then_recount(achievement.user_id, Milestone.KIND_ENROLLED, achievement)
     except Exception:  # pylint: disable=broad-except
         log.exception("openedx-credly could not record an enrollment for milestones (user %s, %s).",
                       achievement.user_id, achievement.course_key)
@@ -167,34 +174,59 @@ def _records(kind):
     return rows, time_field
 
 
+def _evaluate_then_recount(user_id, kind, achievement):
+    """
+    Award what the learner's records reach as this transaction sees them; when a milestone is
+    left unreached, count again once the transaction committed (see the module's docstring).
+    """
+    scheduled, unreached = evaluate_user(user_id, kind, achievement)
+    if unreached:
+        scheduling.after_commit(scheduling.REEVALUATE_LEARNER_MILESTONES, [user_id])
+    return scheduled
+
+
+def reevaluate_learner(user_id):
+    """Award ``user_id`` every active milestone their committed records reach (the task after an event)."""
+    scheduled = []
+    for kind in sorted(active_kinds()):
+        scheduled += evaluate_user(user_id, kind)[0]
+    return scheduled
+
+
 def evaluate_user(user_id, kind, achievement=None):
-    """Award ``user_id`` every active milestone of ``kind`` that their records now reach; the badge ids queued."""
+    """
+    Award ``user_id`` every active milestone of ``kind`` that their records now reach.
+
+    Returns the badge ids queued, and how many milestones the learner does not hold their
+    records (as this transaction sees them) leave unreached.
+    """
     milestones = [
         milestone for milestone in Milestone.objects.filter(is_active=True, kind=kind).select_related(
             "template__organization")
         if milestone.template.is_usable
     ]
     if not milestones:
-        return []
+        return [], 0
     held = set(IssuedBadge.objects.filter(
         user_id=user_id, course_id=NO_COURSE, template_id__in={milestone.template_id for milestone in milestones},
     ).values_list("template_id", flat=True))
     pending = [milestone for milestone in milestones if milestone.template_id not in held]
     if not pending:
-        return []
+        return [], 0
     rows, time_field = _records(kind)
     times = list(rows.filter(user_id=user_id).values_list("course_id", time_field))
     user = None
-    scheduled = []
+    scheduled, unreached = [], 0
     for milestone in pending:
         reached_at = _reached_at(milestone, times)
         if reached_at is None:
+            unreached += 1
             continue
         user = user or get_user_model().objects.filter(pk=user_id).first()
         if user is None:
-            return scheduled
+            return scheduled, 0
         scheduled += issue(milestone, [(user, reached_at, achievement)])
-    return scheduled
+    return scheduled, unreached
 
 
 def issue(milestone, earners, event_type=EVENT_TYPE):

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from openedx_credly import award_rules, milestones, revoking, toggles
+from openedx_credly.achievements import badge_course
 from openedx_credly.awarding import Achievement, record_achievement, record_course_badges
 from openedx_credly.models import BadgeTemplate, CourseBadgeTemplate, IssuedBadge
 
@@ -89,12 +90,13 @@ def on_passing_status_updated(course_passing_status, metadata=None, **kwargs):
 
 
 def on_ccx_passing_status_updated(course_passing_status, metadata=None, **kwargs):
-    """Passing a CCX course earns the badge of the course it was made from."""
+    """Passing a CCX course earns the badge of the course it was made from; a grade range reads the CCX's grade."""
     if not course_passing_status.is_passing:
         return
     _record_safely(
         lambda: _achievement(course_passing_status.user, course_passing_status.course.master_course_key,
-                             CourseBadgeTemplate.TRIGGER_PASSING, metadata),
+                             CourseBadgeTemplate.TRIGGER_PASSING, metadata,
+                             grade_course_key=course_passing_status.course.ccx_course_key),
         "a CCX passing-status event",
     )
 
@@ -131,12 +133,15 @@ def on_persistent_grade_changed(grade, metadata=None, **kwargs):
     """
     The learner's course grade was recomputed (on every graded submission): the course's
     ``grade`` mappings, and its ``passing`` mappings with a grade range once the learner
-    passed, award when the grade is in their range. One query for a course without them.
+    passed, award when the grade is in their range (a CCX's grade, its master course's
+    mappings). One query for a course without them.
     """
     if not toggles.is_issuing_enabled():
         return  # the kill switch: a backfill (``credly_backfill``) awards what was missed
     try:
-        mappings = _grade_event_mappings(grade.course.course_key)
+        # A CCX learner's grade event names the CCX: the master course's mappings award it.
+        course_key = badge_course(grade.course.course_key)
+        mappings = _grade_event_mappings(course_key)
         if not mappings:
             return
         if not grade.passed_timestamp:
@@ -144,7 +149,7 @@ def on_persistent_grade_changed(grade, metadata=None, **kwargs):
         # Grades are recomputed often: a learner already holding the badge costs one query more, no write.
         mappings = _not_yet_held(
             [mapping for mapping in mappings if award_rules.evaluate(mapping, grade.percent_grade)],
-            grade.user_id, grade.course.course_key,
+            grade.user_id, course_key,
         )
         for trigger in (CourseBadgeTemplate.TRIGGER_GRADE, CourseBadgeTemplate.TRIGGER_PASSING):
             selected = [mapping for mapping in mappings if mapping.trigger == trigger]
@@ -152,7 +157,7 @@ def on_persistent_grade_changed(grade, metadata=None, **kwargs):
                 continue
             record_course_badges(
                 Achievement(
-                    user_id=grade.user_id, course_key=grade.course.course_key, trigger=trigger,
+                    user_id=grade.user_id, course_key=course_key, trigger=trigger,
                     earned_at=_earned_at(metadata), event_type=getattr(metadata, "event_type", "") or "",
                     event_id=str(getattr(metadata, "id", "") or ""), grade=grade.percent_grade,
                 ),

@@ -20,12 +20,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from opaque_keys.edx.django.models import CourseKeyField
 
 from openedx_credly import badge_events, issuance
 from openedx_credly.connections import client_for
 from openedx_credly.credly import CredlyCredentialError, CredlyError, CredlyNotFoundError, CredlyRateLimitError
-from openedx_credly.credly_records import credly_fields, issuer_earner_id
+from openedx_credly.credly_records import credly_fields, issued_for, issuer_earner_id
 from openedx_credly.models import BadgeIssuance, BadgeTemplate, CourseBadgeTemplate, CredlyOrganization, IssuedBadge
 
 log = logging.getLogger(__name__)
@@ -38,6 +37,9 @@ IMPORT_EVENT_TYPE = "credly.import"
 # Outcomes of import_credly_badge.
 CREATED, UPDATED, ADOPTED = "created", "updated", "adopted"
 NOT_OURS, UNKNOWN_LEARNER, NOT_SHOWN, ALREADY_HELD = "not_ours", "unknown_learner", "not_shown", "already_held"
+# A badge of a template that allows duplicates, issued for none of our rows, whose place
+# (the learner, the template, the course an import gives) another achievement holds.
+OTHER_ACHIEVEMENT = "other_achievement"
 RECORDED = (CREATED, UPDATED, ADOPTED)
 
 
@@ -139,10 +141,6 @@ def single_course(template, cache=None):
     return course
 
 
-def _course_lookup(course):
-    return course if course else CourseKeyField.Empty
-
-
 def import_credly_badge(organization, data, *, templates=None, learner=None, course_cache=None, now=None):
     """
     Record one Credly badge of ``organization``; returns what happened (see the outcomes above).
@@ -150,9 +148,10 @@ def import_credly_badge(organization, data, *, templates=None, learner=None, cou
     A badge we know (by Credly id) is updated. An unknown one is recorded when its
     template is one of ours, it is pending or accepted, and it was issued to one of
     our learners (``learner`` when the caller asked Credly for that learner's badges).
-    It gets the template's course when the template is mapped to exactly one course,
-    else no course. A queued or failed row of ours for the same achievement is that
-    badge: it is adopted rather than sent again. Rows are never duplicated.
+    A row of ours for the same achievement, whatever its course, is that badge
+    (``_same_achievement``): a queued or failed one adopts it rather than sending again,
+    any other keeps what it holds. Otherwise a new row gets the template's course when
+    the template is mapped to exactly one course, else no course. Rows are never duplicated.
     """
     now = now or _now()
     existing = find_badge(organization, data.get("id"))
@@ -175,37 +174,62 @@ def import_credly_badge(organization, data, *, templates=None, learner=None, cou
     fields = _fields_from(data, now)
     try:
         with transaction.atomic():
-            row = (
-                IssuedBadge.objects.select_for_update()
-                .filter(user=learner, template=template, course_id=_course_lookup(course))
-                .first()
+            rows = _rows_of(learner, template)
+            same = [row for row in rows if _same_achievement(row, data)]
+            if same:
+                return _adopt(same, fields, now)
+            if any(str(row.course_id or "") == str(course or "") for row in rows):
+                # That place holds another achievement of a template that allows duplicates.
+                return OTHER_ACHIEVEMENT
+            created = IssuedBadge.objects.create(
+                user=learner,
+                template=template,
+                course_id=course,
+                recipient_email=(data.get("recipient_email") or learner.email)[:254],
+                recipient_name=(data.get("issued_to") or learner.get_full_name() or "")[:255],
+                earned_at=fields.get("issued_at") or now,
+                trigger_event_type=IMPORT_EVENT_TYPE,
+                **fields,
             )
-            if row is None:
-                if IssuedBadge.objects.filter(user=learner, template=template, state=IssuedBadge.STATE_QUEUED).exists():
-                    # We are issuing this template to the learner (for another course) right now, and
-                    # Credly's notification beat our worker: the worker records the badge itself.
-                    return ALREADY_HELD
-                created = IssuedBadge.objects.create(
-                    user=learner,
-                    template=template,
-                    course_id=course,
-                    recipient_email=(data.get("recipient_email") or learner.email)[:254],
-                    recipient_name=(data.get("issued_to") or learner.get_full_name() or "")[:255],
-                    earned_at=fields.get("issued_at") or now,
-                    trigger_event_type=IMPORT_EVENT_TYPE,
-                    **fields,
-                )
-                issuance.start_recorded(created, fields, now)
-                return CREATED
-            if row.credly_badge_id or row.state not in (IssuedBadge.STATE_QUEUED, IssuedBadge.STATE_FAILED):
-                return ALREADY_HELD
-            current = issuance.current(row.pk)
-            if current is None or not issuance.record_issued(current.pk, fields, now, adopt=True):
-                return ALREADY_HELD  # a worker is sending it right now: it records the badge itself
-            return ADOPTED
+            issuance.start_recorded(created, fields, now)
+            return CREATED
     except IntegrityError:
         # Another worker recorded the same achievement at the same moment.
         return ALREADY_HELD
+
+
+def _rows_of(learner, template):
+    """
+    The learner's rows of ``template`` in every course, locked for this transaction.
+
+    Only rows seen to exist are locked: a locking read of a missing row takes a gap lock on
+    MySQL, and two imports racing to insert would deadlock (the unique constraint settles that race).
+    """
+    ids = list(IssuedBadge.objects.filter(user=learner, template=template).values_list("pk", flat=True))
+    if not ids:
+        return []
+    return list(IssuedBadge.objects.select_for_update().filter(pk__in=ids).select_related("template").order_by("pk"))
+
+
+def _same_achievement(row, data):
+    """
+    Whether Credly's badge ``data`` is the badge of our ``row``, matched as sending matches
+    (``find_existing``): for a template that allows duplicates, only a badge ``issued_for``
+    the row's achievement; otherwise Credly holds one live badge of the template per learner.
+    """
+    return not row.template.allow_duplicate_badges or issued_for(data, row)
+
+
+def _adopt(rows, fields, now):
+    """Record the badge on the first of ``rows`` still waiting to be sent; ALREADY_HELD when none can take it."""
+    for row in rows:
+        if row.credly_badge_id or row.state not in (IssuedBadge.STATE_QUEUED, IssuedBadge.STATE_FAILED):
+            continue
+        current = issuance.current(row.pk)
+        if current is not None and issuance.record_issued(current.pk, fields, now, adopt=True):
+            return ADOPTED
+    # A worker is sending it right now (it records the badge itself), or a row already holds one.
+    return ALREADY_HELD
 
 
 def _organizations(organization=None):

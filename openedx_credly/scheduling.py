@@ -23,6 +23,10 @@ SYNC_TEMPLATES = "openedx_credly.tasks.sync_templates"
 BACKFILL_MAPPING = "openedx_credly.tasks.backfill_mapping"
 BACKFILL_MILESTONE = "openedx_credly.tasks.backfill_milestone"
 REEVALUATE_MILESTONE = "openedx_credly.tasks.reevaluate_milestone"
+REEVALUATE_LEARNER_MILESTONES = "openedx_credly.tasks.reevaluate_learner_milestones"
+REEVALUATE_LEARNER_PATHS = "openedx_credly.tasks.reevaluate_learner_paths"
+REEVALUATE_LEARNING_PATH = "openedx_credly.tasks.reevaluate_learning_path"
+BACKFILL_LEARNING_PATH = "openedx_credly.tasks.backfill_learning_path"
 
 # The attribute of a database connection that holds what its transaction's callbacks sent.
 _SENT = "_openedx_credly_sent"

@@ -19,6 +19,7 @@ from openedx_credly import (
     health,
     issuance,
     issuing,
+    learning_paths,
     milestones,
     refresh,
     retention,
@@ -27,7 +28,7 @@ from openedx_credly import (
     sync,
     webhooks,
 )
-from openedx_credly.models import CourseBadgeTemplate, CredlyOrganization, Milestone
+from openedx_credly.models import CourseBadgeTemplate, CredlyOrganization, LearningPath, Milestone
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,36 @@ def backfill_mapping(mapping_pk):
 def reevaluate_milestone(milestone_pk):
     """Award a milestone just saved to the learners whose recorded enrollments or completions reach it."""
     return len(milestones.reevaluate(milestone_pk))
+
+
+@shared_task(ignore_result=True, name=scheduling.REEVALUATE_LEARNER_MILESTONES)
+def reevaluate_learner_milestones(user_id):
+    """Count a learner's milestones again once the event's transaction committed (overlapping events)."""
+    return len(milestones.reevaluate_learner(user_id))
+
+
+@shared_task(ignore_result=True, name=scheduling.REEVALUATE_LEARNER_PATHS)
+def reevaluate_learner_paths(user_id):
+    """Evaluate a learner's learning paths again once the event's transaction committed (overlapping events)."""
+    return len(learning_paths.reevaluate_learner(user_id))
+
+
+@shared_task(ignore_result=True, name=scheduling.REEVALUATE_LEARNING_PATH)
+def reevaluate_learning_path(path_pk):
+    """Award a learning path just saved to the learners whose recorded progress now meets its rule."""
+    return len(learning_paths.reevaluate_path(path_pk))
+
+
+@shared_task(ignore_result=True, name=scheduling.BACKFILL_LEARNING_PATH)
+def backfill_learning_path(path_pk):
+    """Read the platform's records of a path's courses, then award it to the learners who met it (admin action)."""
+    path = LearningPath.objects.select_related("template__organization").filter(pk=path_pk, is_active=True).first()
+    if path is None or not path.template.is_usable:
+        return {}
+    summary = learning_paths.backfill_path(path)
+    log.info("Learning path %s backfilled: %s earlier completion(s) found, %s badge(s) queued.", path.pk,
+             summary["progress_found"], summary["badges_queued"])
+    return summary
 
 
 @shared_task(ignore_result=True, name=scheduling.BACKFILL_MILESTONE)

@@ -7,11 +7,12 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import django
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 from tests.conftest import require_service
 
@@ -54,3 +55,38 @@ def run_in_child(test_id, database, tmp_path, *, mariadb_test_name):
     )
     assert child.returncode == 0, child.stdout[-3000:] + child.stderr[-3000:]
     assert "1 passed" in child.stdout
+
+
+def race(work, count, timeout=60):
+    """
+    Run ``work(number, barrier)`` in ``count`` threads, each with its own database connection;
+    ``work`` waits on the barrier where the threads must meet. Returns the errors raised.
+    """
+    barrier = threading.Barrier(count)
+    errors = []
+
+    def run(number):
+        try:
+            work(number, barrier)
+        except Exception as error:  # pylint: disable=broad-except
+            errors.append(repr(error))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(number,)) for number in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    return errors
+
+
+def transactions_overlap():
+    """
+    Whether two transactions of this database can both write before either commits (MariaDB).
+
+    On a SQLite file in ``BEGIN IMMEDIATE`` mode a second writer waits for the first one's
+    commit: a barrier inside both transactions would never open, so a race test meets
+    before its transactions there.
+    """
+    return connection.vendor == "mysql"

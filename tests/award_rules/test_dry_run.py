@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from django.core.management import call_command
+from opaque_keys.edx.keys import CourseKey
 
 from devhost.standin import models as standin
 from openedx_credly.models import CourseBadgeTemplate, IssuedBadge
@@ -46,3 +47,19 @@ def test_real_run_says_why_a_rule_did_not_award(make_template, course_key, learn
         call_command("credly_issue", "--course", str(course_key), "--user", learner.username)
     assert "Top: not awarded: grade 0.5 (50 %) is below this mapping's minimum of 90 %." in capsys.readouterr().out
     assert not IssuedBadge.objects.exists()
+
+
+def test_dry_run_of_a_ccx_learner_reads_the_grade_of_the_ccx(make_template, course_key, learner, capsys):
+    """``--course`` a CCX: the master course's mappings, the grade the LMS keeps under the CCX's key (issue 19)."""
+    ccx_key = CourseKey.from_string(f"ccx-v1:{course_key.org}+{course_key.course}+{course_key.run}+ccx@3")
+    CourseBadgeTemplate.objects.create(course_id=course_key, template=make_template("Passed with honors"),
+                                       trigger="passing", min_grade=Decimal("90"))
+    standin.CourseGrade.objects.create(user=learner, course_id=ccx_key, passed_timestamp=EARNED, percent_grade=0.93)
+
+    call_command("credly_issue", "--course", str(ccx_key), "--user", learner.username, "--dry-run")
+
+    captured = capsys.readouterr()
+    assert "Passed with honors (passing; grade of at least 90 %): would award." in captured.err
+    payload = json.loads(captured.out.partition("\n")[2])
+    assert payload["issued_at"] == "2026-06-01 12:00:00 +0000"
+    assert str(course_key) in payload["evidence"][0]["value"]

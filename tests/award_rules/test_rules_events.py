@@ -4,8 +4,13 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
-from openedx_events.learning.data import CertificateData, CourseData
-from openedx_events.learning.signals import CERTIFICATE_CREATED, PERSISTENT_GRADE_SUMMARY_CHANGED
+from opaque_keys.edx.keys import CourseKey
+from openedx_events.learning.data import CcxCourseData, CcxCoursePassingStatusData, CertificateData, CourseData
+from openedx_events.learning.signals import (
+    CCX_COURSE_PASSING_STATUS_UPDATED,
+    CERTIFICATE_CREATED,
+    PERSISTENT_GRADE_SUMMARY_CHANGED,
+)
 
 from devhost.standin import models as standin
 from openedx_credly import backfill, issuing
@@ -225,3 +230,48 @@ def test_the_new_receivers_are_connected_by_the_plugin_mechanism():
     assert receivers.on_persistent_grade_changed in connected(PERSISTENT_GRADE_SUMMARY_CHANGED)
     assert receivers.on_enrollment_created in connected(COURSE_ENROLLMENT_CREATED)
     assert receivers.on_unenrollment_completed in connected(COURSE_UNENROLLMENT_COMPLETED)
+
+
+# ---------------------------------------------------------------- CCX learners (issue 19, finding 11)
+
+
+def ccx_of(course_key, number=3):
+    return CourseKey.from_string(f"ccx-v1:{course_key.org}+{course_key.course}+{course_key.run}+ccx@{number}")
+
+
+def send_ccx_passing(user, course_key, ccx_key):
+    """The CCX_COURSE_PASSING_STATUS_UPDATED the grades app sends for a CCX learner."""
+    CCX_COURSE_PASSING_STATUS_UPDATED.send_event(course_passing_status=CcxCoursePassingStatusData(
+        is_passing=True, user=user_data(user),
+        course=CcxCourseData(ccx_course_key=ccx_key, master_course_key=course_key, display_name="CCX"),
+    ))
+
+
+def test_a_ccx_learner_meets_a_grade_range_of_the_master_course(make_template, course_key, learners,
+                                                                django_capture_on_commit_callbacks):
+    """The LMS keeps a CCX learner's grade under the CCX's key: the range is checked against it."""
+    CourseBadgeTemplate.objects.create(course_id=course_key, template=make_template("Passed with honors"),
+                                       trigger="passing", min_grade=Decimal("90"))
+    ccx_key = ccx_of(course_key)
+    high, low = learners[:2]
+    standin.CourseGrade.objects.create(user=high, course_id=ccx_key, passed_timestamp=EARNED, percent_grade=0.93)
+    standin.CourseGrade.objects.create(user=low, course_id=ccx_key, passed_timestamp=EARNED, percent_grade=0.7)
+    with django_capture_on_commit_callbacks(execute=False):
+        for learner in (high, low):
+            send_ccx_passing(learner, course_key, ccx_key)
+    assert [(badge.user, badge.course_id) for badge in IssuedBadge.objects.all()] == [(high, course_key)]
+
+
+def test_a_ccx_grade_event_awards_the_master_courses_grade_mapping(make_template, course_key, learners,
+                                                                   django_capture_on_commit_callbacks):
+    """A ``grade`` mapping on the master course awards CCX learners whose grade in their CCX reaches it."""
+    CourseBadgeTemplate.objects.create(course_id=course_key, template=make_template("Top of the class"),
+                                       trigger="grade", min_grade=Decimal("90"))
+    climber, other = learners[:2]
+    with django_capture_on_commit_callbacks(execute=False):
+        send_grade(climber, ccx_of(course_key), 0.8)
+        assert not IssuedBadge.objects.exists()
+        send_grade(climber, ccx_of(course_key), 0.95)
+        send_grade(other, ccx_of(course_key, 4), 0.91, passed=False)
+    assert sorted((badge.user.username, str(badge.course_id)) for badge in IssuedBadge.objects.all()) == [
+        (climber.username, str(course_key)), (other.username, str(course_key))]

@@ -16,7 +16,8 @@ from tests.integration import harness
 from tests.integration.conftest import REDIS_DB, child_runs
 
 CHILD_TESTS = ("tests/integration/test_real_worker.py", "tests/integration/test_worker_killed.py",
-               "tests/integration/test_webhook_flood_worker.py", "tests/integration/test_issuance_migration.py")
+               "tests/integration/test_webhook_flood_worker.py", "tests/integration/test_issuance_migration.py",
+               "tests/integration/test_counting_worker.py")
 CHILD_TIMEOUT = 300
 
 

@@ -77,14 +77,15 @@ def fake_org(use_fake_credly, organization, template):
     return use_fake_credly
 
 
-def issue_on_fake(fake, email, template_id=TEMPLATE_ID, earner_id=None, org_id=ORG_ID):
-    """Issue a badge directly on the fake Credly (as another tool or an earlier integration would)."""
+def issue_on_fake(fake, email, template_id=TEMPLATE_ID, earner_id=None, org_id=ORG_ID, *,
+                  issued_at="2025-06-01 10:00:00 +0000"):
+    """Issue a badge directly on the fake Credly (as another tool, an earlier integration or a lost answer would)."""
     body = {
         "recipient_email": email,
         "issued_to_first_name": "Ada",
         "issued_to_last_name": "Lovelace",
         "badge_template_id": template_id,
-        "issued_at": "2025-06-01 10:00:00 +0000",
+        "issued_at": issued_at,
     }
     if earner_id:
         body["issuer_earner_id"] = earner_id

@@ -6,9 +6,9 @@ from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 from opaque_keys.edx.keys import CourseKey
 
-from openedx_credly import refresh, tasks
+from openedx_credly import issuance, issuing, refresh, tasks
 from openedx_credly.models import BadgeTemplate, CourseBadgeTemplate, IssuedBadge
-from tests.conftest import ORG_ID, make_learner
+from tests.conftest import ORG_ID, TEMPLATE_ID, make_learner
 from tests.learner.conftest import issue_on_fake, make_badge
 
 pytestmark = pytest.mark.django_db
@@ -253,3 +253,107 @@ def test_a_template_mapped_to_two_courses_imports_without_a_course(learner, temp
     issue_on_fake(fake_org, learner.email)
     run("credly_import_badges")
     assert IssuedBadge.objects.get().course_id is None
+
+
+# ---------------------------------------------------------------- import and our rows (issue 19, findings 3 and 5)
+
+
+def live_badges_of(fake, user, template_id=TEMPLATE_ID):
+    """The learner's badges of a template that are live on the fake Credly."""
+    return [badge for badge in fake.state.all_badges()
+            if badge["badge_template"]["id"] == template_id and badge["recipient_email"] == user.email
+            and badge["state"] in IssuedBadge.VISIBLE_STATES]
+
+
+def allow_duplicates(fake, template, allowed):
+    template.allow_duplicate_badges = allowed
+    template.save(update_fields=["allow_duplicate_badges"])
+    fake.state.update_template(template.template_id, allow_duplicate_badges=allowed)
+
+
+@pytest.mark.parametrize("duplicates_allowed", [True, False])
+def test_import_finds_the_row_of_another_run_and_retry_sends_no_second_badge(
+        learner, template, course_key, fake_org, duplicates_allowed):
+    """
+    Finding 3: a template mapped to two runs; our row for one run failed after a POST whose
+    answer was lost, while Credly made the badge. The import must record that badge on the
+    row, not on a second row, so that the operator's Retry has nothing left to send.
+    """
+    allow_duplicates(fake_org, template, duplicates_allowed)
+    other_run = CourseKey.from_string("course-v1:Org+Other+2026")
+    CourseBadgeTemplate.objects.create(course_id=course_key, template=template)
+    CourseBadgeTemplate.objects.create(course_id=other_run, template=template)
+    failed = make_badge(learner, template, IssuedBadge.STATE_FAILED, course_id=other_run,
+                        outcome_unclear=True, attempts=8)
+    lost = issue_on_fake(fake_org, learner.email, earner_id=f"openedx-user-{learner.pk}",
+                         issued_at=issuing.format_issued_at(failed.earned_at))
+
+    assert "1 matched to queued badges" in run("credly_import_badges")
+    retried, _busy = issuance.retry([failed.pk])
+    for badge_id in retried:
+        issuing.deliver(badge_id)
+
+    assert IssuedBadge.objects.filter(user=learner, template=template).count() == 1
+    failed.refresh_from_db()
+    assert (failed.state, failed.credly_badge_id) == (IssuedBadge.STATE_PENDING, lost["id"])
+    assert [badge["id"] for badge in live_badges_of(fake_org, learner)] == [lost["id"]]
+
+
+def test_import_never_adopts_an_older_badge_of_a_template_that_allows_duplicates(
+        learner, template, mapping, course_key, fake_org):
+    """
+    Finding 5: last year's badge of a yearly template is not this year's achievement: the
+    queued row keeps waiting for its own badge, and sending it makes one.
+    """
+    allow_duplicates(fake_org, template, True)
+    queued = make_badge(learner, template, IssuedBadge.STATE_QUEUED, course_id=course_key)
+    last_year = issue_on_fake(fake_org, learner.email, earner_id=f"openedx-user-{learner.pk}",
+                              issued_at="2024-06-01 10:00:00 +0000")
+
+    output = run("credly_import_badges")
+
+    assert "0 imported, 0 matched to queued badges" in output
+    queued.refresh_from_db()
+    assert (queued.state, queued.credly_badge_id) == (IssuedBadge.STATE_QUEUED, "")
+    assert issuing.deliver(queued.pk).outcome == "issued"
+    queued.refresh_from_db()
+    assert queued.credly_badge_id not in ("", last_year["id"])
+    assert len(live_badges_of(fake_org, learner)) == 2
+
+
+def test_import_adopts_only_the_badge_issued_at_the_achievements_moment(learner, template, mapping, course_key,
+                                                                        fake_org):
+    """A duplicate-allowing template: of two badges on Credly, the one issued when the learner earned it is ours."""
+    allow_duplicates(fake_org, template, True)
+    queued = make_badge(learner, template, IssuedBadge.STATE_QUEUED, course_id=course_key,
+                        outcome_unclear=True, attempts=1)
+    issue_on_fake(fake_org, learner.email, earner_id=f"openedx-user-{learner.pk}",
+                  issued_at="2024-06-01 10:00:00 +0000")
+    ours = issue_on_fake(fake_org, learner.email, earner_id=f"openedx-user-{learner.pk}",
+                         issued_at=issuing.format_issued_at(queued.earned_at))
+
+    assert "1 matched to queued badges" in run("credly_import_badges")
+    queued.refresh_from_db()
+    assert (queued.state, queued.credly_badge_id) == (IssuedBadge.STATE_PENDING, ours["id"])
+    assert IssuedBadge.objects.count() == 1
+
+
+def test_import_by_email_alone_never_adopts_for_a_template_that_allows_duplicates(
+        learner, template, mapping, course_key, fake_org):
+    """Same moment, but no earner id of ours: another tool issued it, not our lost POST."""
+    allow_duplicates(fake_org, template, True)
+    queued = make_badge(learner, template, IssuedBadge.STATE_QUEUED, course_id=course_key)
+    issue_on_fake(fake_org, learner.email, issued_at=issuing.format_issued_at(queued.earned_at))
+    run("credly_import_badges")
+    queued.refresh_from_db()
+    assert (queued.state, queued.credly_badge_id) == (IssuedBadge.STATE_QUEUED, "")
+
+
+def test_import_of_a_template_without_duplicates_still_adopts_by_template_and_learner(learner, template, mapping,
+                                                                                      course_key, fake_org):
+    """Credly holds at most one live badge of such a template per learner: it is this achievement's."""
+    queued = make_badge(learner, template, IssuedBadge.STATE_QUEUED, course_id=course_key)
+    data = issue_on_fake(fake_org, learner.email, issued_at="2024-06-01 10:00:00 +0000")
+    assert "1 matched to queued badges" in run("credly_import_badges")
+    queued.refresh_from_db()
+    assert queued.credly_badge_id == data["id"]

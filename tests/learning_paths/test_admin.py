@@ -2,8 +2,11 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
 
-from openedx_credly.models import BadgeTemplate, LearningPath, LearningPathCourse
+from devhost.standin import models as standin
+from openedx_credly import scheduling, tasks
+from openedx_credly.models import BadgeTemplate, IssuedBadge, LearningPath, LearningPathCourse, LearningPathProgress
 from tests.learning_paths.conftest import COURSE_A, COURSE_B, make_path
 
 pytestmark = pytest.mark.django_db
@@ -131,3 +134,54 @@ def test_changelist(admin_client, courses, path_template):
     assert response.status_code == 200
     assert b"Listed path" in response.content
     assert b"2 of 3 courses" in response.content
+
+
+def test_editing_a_path_re_evaluates_it_in_a_task(admin_client, courses, path_template, learner, *, monkeypatch,
+                                                  django_capture_on_commit_callbacks):
+    """The admin's request only enqueues the re-evaluation (a whole site's learners may meet the rule; issue 19)."""
+    path = make_path(path_template, courses, rule=LearningPath.RULE_AT_LEAST, required_count=3)
+    for key in courses[:2]:
+        LearningPathProgress.objects.create(user=learner, path=path, course_id=key, achieved_at=timezone.now())
+    sent = []
+    monkeypatch.setattr(scheduling, "send", lambda name, *args: sent.append((name, args)) or True)
+    data = form_data(path_template, [str(key) for key in courses], rule="at_least", required_count=2,
+                     name=path.name, initial=3)
+    for index, row in enumerate(path.courses.order_by("pk")):
+        data[f"courses-{index}-id"] = str(row.pk)
+        data[f"courses-{index}-path"] = str(path.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse("admin:openedx_credly_learningpath_change", args=[path.pk]), data)
+
+    assert response.status_code == 302, errors_of(response)
+    assert sent == [(scheduling.REEVALUATE_LEARNING_PATH, (path.pk,))]
+    assert not IssuedBadge.objects.exists()  # nothing awarded inside the request
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=False):
+        assert tasks.reevaluate_learning_path.apply(args=[path.pk]).get() == 1
+    assert IssuedBadge.objects.get(learning_path=path).user == learner
+
+
+def test_the_backfill_action_runs_in_a_task(admin_client, courses, path_template, learner, monkeypatch):
+    """As the milestones' backfill: the platform's records of every course are read by a worker, not the request."""
+    path = make_path(path_template, courses[:1])
+    standin.Certificate.objects.create(user=learner, course_id=courses[0], created_date=timezone.now(), grade="0.9",
+                                       mode="verified")
+    sent = []
+    monkeypatch.setattr(scheduling, "send", lambda name, *args: sent.append((name, args)) or True)
+    response = admin_client.post(reverse("admin:openedx_credly_learningpath_changelist"), {
+        "action": "backfill_action", "_selected_action": [path.pk]}, follow=True)
+    assert response.status_code == 200
+    assert "the backfill runs in the background" in response.content.decode()
+    assert sent == [(scheduling.BACKFILL_LEARNING_PATH, (path.pk,))]
+    assert not IssuedBadge.objects.exists()
+    monkeypatch.undo()
+    summary = tasks.backfill_learning_path.apply(args=[path.pk]).get()
+    assert (summary["progress_found"], summary["badges_queued"]) == (1, 1)
+
+
+def test_the_backfill_action_with_the_broker_down_says_so(admin_client, courses, path_template, monkeypatch):
+    path = make_path(path_template, courses[:1])
+    monkeypatch.setattr(scheduling, "send", lambda name, *args: False)
+    response = admin_client.post(reverse("admin:openedx_credly_learningpath_changelist"), {
+        "action": "backfill_action", "_selected_action": [path.pk]}, follow=True)
+    assert "the task queue could not be reached" in response.content.decode()

@@ -47,7 +47,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{organization.name}: {stats[refresh.CREATED]} imported, {stats[refresh.ADOPTED]} matched to "
                 f"queued badges, {stats[refresh.UPDATED]} already known (updated), "
-                f"{stats[refresh.UNKNOWN_LEARNER]} of unknown learners, {stats[refresh.NOT_OURS]} of other templates."
+                f"{stats[refresh.UNKNOWN_LEARNER]} of unknown learners, {stats[refresh.NOT_OURS]} of other templates, "
+                f"{stats[refresh.OTHER_ACHIEVEMENT]} of another achievement than the one recorded here."
             )
         if failures:
             raise CommandError(f"{failures} organization(s) could not be read.")

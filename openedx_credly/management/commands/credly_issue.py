@@ -6,7 +6,8 @@ mappings, whether its rules (grade range, certificate modes) would award the bad
 learner and why not, from the platform's grade and certificate; then prints the request
 that would be sent to Credly (the URL, then exactly the JSON body) for those that would.
 It changes nothing; the credential is never printed. Without it, the achievement is recorded and sent through
-the normal queue, and the badge's state is printed.
+the normal queue, and the badge's state is printed. ``COURSE`` may be a CCX (``ccx-v1:…``): its
+master course's badges, with the learner's grade and achievement read under the CCX, as the LMS keeps them.
 """
 import json
 
@@ -17,6 +18,7 @@ from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
 
 from openedx_credly import award_rules, issuing
+from openedx_credly.achievements import badge_course
 from openedx_credly.awarding import Achievement, active_mappings, record_achievement
 from openedx_credly.connections import api_base_url
 from openedx_credly.models import CourseBadgeTemplate, IssuedBadge
@@ -45,9 +47,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            course_key = CourseKey.from_string(options["course"])
+            # A CCX: the learner's grade and achievements are under its key, the badges its master course's.
+            learner_course = CourseKey.from_string(options["course"])
         except InvalidKeyError as error:
             raise CommandError(f"{options['course']!r} is not a course id (course-v1:Org+Course+Run).") from error
+        course_key = badge_course(learner_course)
         user = get_user_model().objects.filter(username=options["user"]).first()
         if user is None:
             raise CommandError(f"No user with the username {options['user']!r}.")
@@ -66,10 +70,11 @@ class Command(BaseCommand):
                 "(admin, API or Advanced Settings), or check that its Credly organization is switched on."
             )
         full_name = get_platform().get_full_name(user) or ""
+        courses = (course_key, learner_course)
         if options["dry_run"]:
-            self._dry_run(user, course_key, mappings, full_name)
+            self._dry_run(user, courses, mappings, full_name)
         else:
-            self._issue(user, course_key, mappings, full_name)
+            self._issue(user, courses, mappings, full_name)
 
     def _earned_at(self, user, course_key, trigger):
         """When the learner earned the course, if the platform knows; else now (a test issue)."""
@@ -105,12 +110,13 @@ class Command(BaseCommand):
                               f"{verdict.reason}.")
         return verdict
 
-    def _dry_run(self, user, course_key, mappings, full_name):
+    def _dry_run(self, user, courses, mappings, full_name):
         """Print what would be sent to Credly for each mapping; record nothing."""
+        course_key, learner_course = courses
         for mapping in mappings:
-            if not self._explain(user, course_key, mapping):
+            if not self._explain(user, learner_course, mapping):
                 continue
-            earned_at = self._earned_at(user, course_key, mapping.trigger)
+            earned_at = self._earned_at(user, learner_course, mapping.trigger)
             existing = IssuedBadge.objects.filter(user=user, template=mapping.template, course_id=course_key).first()
             if existing:
                 self.stderr.write(
@@ -126,13 +132,14 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(issuing.build_payload(badge), indent=2))
         self.stderr.write("Dry run: nothing was recorded or sent.")
 
-    def _issue(self, user, course_key, mappings, full_name):
+    def _issue(self, user, courses, mappings, full_name):
         """Record the badges through the normal path and send them now."""
+        course_key, learner_course = courses
         for trigger in TRIGGERS:
             selected = [mapping for mapping in mappings if mapping.trigger == trigger]
             if selected:
-                earned_at = self._earned_at(user, course_key, trigger)
-                grade, mode = self._grade_and_mode(user, course_key, trigger)
+                earned_at = self._earned_at(user, learner_course, trigger)
+                grade, mode = self._grade_and_mode(user, learner_course, trigger)
                 record_achievement(Achievement(
                     user_id=user.pk, course_key=course_key, trigger=trigger, earned_at=earned_at, email=user.email,
                     full_name=full_name, username=user.username, event_type="openedx_credly.credly_issue",
@@ -141,7 +148,7 @@ class Command(BaseCommand):
         for mapping in mappings:
             badge = IssuedBadge.objects.filter(user=user, template=mapping.template, course_id=course_key).first()
             if badge is None:
-                verdict = award_rules.evaluate(mapping, *self._grade_and_mode(user, course_key, mapping.trigger))
+                verdict = award_rules.evaluate(mapping, *self._grade_and_mode(user, learner_course, mapping.trigger))
                 if not verdict:
                     self.stdout.write(f"{mapping.template.name}: not awarded: {verdict.reason}.")
                 else:
