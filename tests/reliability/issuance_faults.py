@@ -70,6 +70,20 @@ ENABLED = frozenset(
     name.strip() for name in os.environ.get("CREDLY_MODEL_FEATURES", ",".join(FEATURES)).split(",") if name.strip())
 UNKNOWN = ENABLED - set(FEATURES)
 assert not UNKNOWN, f"unknown CREDLY_MODEL_FEATURES {sorted(UNKNOWN)}; known: {sorted(FEATURES)}"
+# Checks that can be left out (to find the next kind of counterexample while one is known, unfixed).
+CHECKS = {
+    "post_revoked": "no POST of a badge whose revocation is requested",
+    "post_retired": "no POST for a retired learner",
+    "post_no_email": "no POST without an email",
+    "post_expiry": "a POST's expires_at is its issued_at plus the mapping's months",
+    "task_raised": "no exception escapes a task",
+    "due": "every queued issuance and every pause is due within an hour and two minutes",
+    "attempts": "Credly calls for one issuance stay within 3 per attempt allowed, plus 3",
+    "retired_data": "a retired learner's email and names are in no row and no error-log entry",
+    "one_row": "one row per learner and template mapped to two runs (each learner takes one run)",
+}
+IGNORED = frozenset(name.strip() for name in os.environ.get("CREDLY_MODEL_IGNORE", "").split(",") if name.strip())
+assert IGNORED <= set(CHECKS), f"unknown CREDLY_MODEL_IGNORE {sorted(IGNORED - set(CHECKS))}; known: {sorted(CHECKS)}"
 
 # A queued issuance or a paused organization is due within this (Retry-After capped at an hour, plus backoff).
 DUE_WITHIN = timedelta(seconds=3600 + 120)
@@ -142,6 +156,7 @@ class FullWorld(World):
 
         def issue_badge(client, payload):
             world.check_post(payload)
+            before = {each["id"] for each in world.fake.state.all_badges()} if world.lag_on else None
             try:
                 data = real_issue(client, payload)
             except (CredlyRateLimitError, CredlyCredentialError):
@@ -149,9 +164,10 @@ class FullWorld(World):
             except CredlyError:
                 world.count_call(payload)
                 raise
+            finally:
+                if before is not None:  # what this POST made, answered or not, is missing from lists for now
+                    world.lagging |= {each["id"] for each in world.fake.state.all_badges()} - before
             world.count_call(payload)
-            if world.lag_on and isinstance(data, dict) and data.get("id"):
-                world.lagging.add(data["id"])
             return data
 
         def iter_badges(client, *, filters=None, sort=None):
@@ -165,6 +181,11 @@ class FullWorld(World):
         monkeypatch.setattr(scheduling, "enqueue", self.enqueue)
         monkeypatch.setattr(scheduling, "send", lambda task_name, each: bool(self.enqueue(task_name, [each])))
 
+    def violation(self, check, message):
+        """Something that must not happen happened inside a step; ``check_always`` fails on it."""
+        if check not in IGNORED:
+            self.violations.append(f"{check}: {message}")
+
     def rows_for(self, user_id, template_id):
         return IssuedBadge.objects.filter(user_id=user_id, template__template_id=template_id)
 
@@ -174,20 +195,20 @@ class FullWorld(World):
         user_id = int(earner.rsplit("-", 1)[1]) if earner.rsplit("-", 1)[-1].isdigit() else None
         template_id = payload.get("badge_template_id")
         if user_id in self.retired:
-            self.violations.append(f"POST for retired learner {user_id}")
+            self.violation("post_retired", f"POST for retired learner {user_id}")
         if not (payload.get("recipient_email") or "").strip():
-            self.violations.append(f"POST with an empty email for learner {user_id}")
+            self.violation("post_no_email", f"POST with an empty email for learner {user_id}")
         issued_at = parse_credly_time(payload.get("issued_at"))
         for row in self.rows_for(user_id, template_id).select_related("current_issuance"):
             if row.current_issuance_id and row.current_issuance.revoke_requested and row.earned_at.replace(
                     microsecond=0) == issued_at:
-                self.violations.append(f"POST of badge {row.pk} whose revocation is requested")
+                self.violation("post_revoked", f"POST of badge {row.pk} whose revocation is requested")
         months = self.months.get(template_id)
         expected = award_rules.expires_at(issued_at, months)
         sent = parse_credly_time(payload.get("expires_at"))
         if (expected and sent) and abs((sent - expected).total_seconds()) > 1:
-            self.violations.append(f"POST with expires_at {payload.get('expires_at')} for issued_at "
-                                   f"{payload.get('issued_at')} ({months} months)")
+            self.violation("post_expiry", f"POST with expires_at {payload.get('expires_at')} for issued_at "
+                                          f"{payload.get('issued_at')} ({months} months)")
 
     def count_call(self, filters):
         """One more Credly call for the unsent issuances a look-up (or POST) with ``filters`` serves."""
@@ -209,7 +230,7 @@ class FullWorld(World):
             try:
                 super().run_message(message)
             except Exception as error:  # pylint: disable=broad-except
-                self.violations.append(f"{short} {arg} raised {error!r}")
+                self.violation("task_raised", f"{short} {arg} raised {error!r}")
                 self.counts[f"{short}: raised"] += 1
             return
         try:
@@ -224,7 +245,7 @@ class FullWorld(World):
                 else:
                     outcome = "ignored"
         except Exception as error:  # pylint: disable=broad-except
-            self.violations.append(f"{short} {arg} raised {error!r}")
+            self.violation("task_raised", f"{short} {arg} raised {error!r}")
             outcome = "raised"
         self.counts[f"{short}: {outcome}"] += 1
 
@@ -349,7 +370,10 @@ class FullWorld(World):
         events = self.fake.state.all_events()[-12:]
         if not events:
             return "notify: no event"
-        event = self.rng.choice(events)
+        return self.notify_event(self.rng.choice(events))
+
+    def notify_event(self, event):
+        """The webhook view receives Credly's notification of ``event``."""
         with self.capture(execute=True):
             webhooks.receive_notification(ORG_ID, event["id"], event["event_type"])
         return f"notify {event['event_type']} {event['id'][:8]}"
@@ -374,8 +398,11 @@ class FullWorld(World):
 
     def old_badge(self):
         """Credly lists an older badge (2024) of a duplicate-allowing template for a learner who has a row."""
+        return self.old_badge_for(self.rng.choice([each for each in self.learners if each.email]))
+
+    def old_badge_for(self, learner):
+        """Credly lists an older badge (2024) of the one-course duplicate-allowing template for ``learner``."""
         template_id, _name, _allow, runs, _months = FULL_TEMPLATES[1]
-        learner = self.rng.choice([each for each in self.learners if each.email])
         if not self.rows_for(learner.pk, template_id).exists() or learner.pk in self.retired:
             return "old badge: no row yet"
         data = self.fake.state.issue_badge(ORG_ID, {
@@ -416,22 +443,27 @@ class FullWorld(World):
             "id", flat=True))
         if not ids or self.intercepting:
             return "concurrent retirement: nothing queued"
-        badge = IssuedBadge.objects.select_related("user").get(pk=self.rng.choice(ids))
+        return self.retire_during_post(self.rng.choice(ids), self.rng.choice(["lost", "429", "read"]))
+
+    def retire_during_post(self, badge_id, answer):
+        """The learner retires while a worker's POST of ``badge_id`` is on its way; its ``answer`` is then
+        lost (Credly made the badge), a 429 (Credly made nothing) or read."""
+        badge = IssuedBadge.objects.select_related("user").get(pk=badge_id)
         world, real_issue = self, CredlyClient.issue_badge
-        outcome = {}
 
         def interleaved(client, payload):
-            if not world.intercepting:
-                world.intercepting = True  # pylint: disable=attribute-defined-outside-init
-                try:
-                    world.retire(badge.user)
-                    outcome["answer"] = self.rng.choice(["lost", "429", "read"])
-                finally:
-                    world.intercepting = False  # pylint: disable=attribute-defined-outside-init
-                if outcome["answer"] == "429":
-                    raise CredlyRateLimitError("Credly request failed (POST badges): 429", retry_after=0)
-            data = real_issue(client, payload)
-            if outcome.get("answer") == "lost":
+            if world.intercepting:
+                return real_issue(client, payload)
+            # Credly makes the badge (unless it refuses with a 429) before the answer comes back.
+            data = real_issue(client, payload) if answer != "429" else None
+            world.intercepting = True  # pylint: disable=attribute-defined-outside-init
+            try:
+                world.retire(badge.user)
+            finally:
+                world.intercepting = False  # pylint: disable=attribute-defined-outside-init
+            if answer == "429":
+                raise CredlyRateLimitError("Credly request failed (POST badges): 429", retry_after=0)
+            if answer == "lost":
                 raise CredlyConnectionError("Credly request failed (POST badges): ConnectionError")
             return data
 
@@ -440,7 +472,7 @@ class FullWorld(World):
             self.run_message((scheduling.ISSUE_BADGE, badge.pk, 0))
         finally:
             CredlyClient.issue_badge = real_issue
-        return f"retirement of {badge.user.username} while badge {badge.pk} is being posted ({outcome})"
+        return f"retirement of {badge.user.username} while badge {badge.pk} is being posted (answer {answer})"
 
     # ------------------------------------------------------------ invariants
 
@@ -456,9 +488,10 @@ class FullWorld(World):
             assert claimed <= everything, f"{model.__name__} claims a Credly id Credly does not have"
         held = Counter(IssuedBadge.objects.exclude(credly_badge_id="").values_list("credly_badge_id", flat=True))
         assert max(held.values(), default=0) <= 1, f"two rows claim one Credly badge: {held}"
-        self.check_due()
-        self.check_attempts()
-        self.check_retired()
+        for check, method in (("due", self.check_due), ("attempts", self.check_attempts),
+                              ("retired_data", self.check_retired), ("one_row", self.check_one_row)):
+            if check not in IGNORED:
+                method()
 
     def check_due(self):
         """No row stuck: every queued issuance and every pause is due within ``DUE_WITHIN``."""
@@ -475,6 +508,13 @@ class FullWorld(World):
         allowed = dict(BadgeIssuance.objects.filter(pk__in=list(self.calls)).values_list("pk", "attempts_allowed"))
         over = {pk: calls for pk, calls in self.calls.items() if calls > 3 * allowed.get(pk, 0) + 3}
         assert not over, f"Credly calls beyond the attempts allowed: {over} (allowed {allowed})"
+
+    def check_one_row(self):
+        """A learner takes one run of a two-run template: one row, whoever recorded it (worker, import)."""
+        two_runs = [template_id for template_id, _n, _a, runs, _m in FULL_TEMPLATES if len(runs) > 1]
+        rows = Counter(IssuedBadge.objects.filter(template__template_id__in=two_runs).values_list(
+            "user_id", "template__template_id"))
+        assert max(rows.values(), default=0) <= 1, f"two rows for one achievement: {rows}"
 
     def check_retired(self):
         """A retired learner's data is gone: no email or name on their rows, their names in no log entry."""
