@@ -25,6 +25,13 @@ to quiescence:
 walk; a failure prints the seed and the last steps, so it can be replayed. The same steps
 also run as a Hypothesis ``RuleBasedStateMachine`` (shorter runs, but a failure is shrunk
 to the shortest sequence that breaks an invariant; keep it as a regression test).
+
+``test_issuance_state_machine_every_fault_and_actor`` runs a second machine over
+``issuance_faults.FullWorld``: every fault and actor of issue 19, more invariants (nothing
+stuck, attempts bounded, no POST for a revoked, retired or email-less badge, expiry
+following the grant, a retired learner's data gone). ``CREDLY_MODEL_PROFILE`` sets its size
+(``ci``, ``find``, ``shrink``, ``long``: ``make test-model``); ``CREDLY_MODEL_FEATURES`` and
+``CREDLY_MODEL_IGNORE`` switch features and checks (docs/reliability.rst).
 """
 import os
 import random
