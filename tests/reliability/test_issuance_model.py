@@ -143,9 +143,10 @@ def test_issuance_state_machine(model_settings, use_fake_credly, organization, d
 # ---------------------------------------------------------------- every fault and actor (issue 19)
 
 # Hypothesis runs of the full model: "ci" (make test) and "long" (make test-model, about ten minutes here).
-# "ci" does not shrink: today's code fails it (issue 19), and shrinking takes minutes; "shrink" and "long" do.
+# "ci" does not shrink (today's code fails it, issue 19, and shrinking takes minutes) and runs the same
+# examples every time (derandomized), so a CI failure is repeatable; "shrink" and "long" shrink.
 MODEL_PROFILES = {
-    "ci": {"max_examples": 8, "stateful_step_count": 30, "phases": [Phase.generate]},
+    "ci": {"max_examples": 8, "stateful_step_count": 30, "phases": [Phase.generate], "derandomize": True},
     "find": {"max_examples": 60, "stateful_step_count": 40, "phases": [Phase.generate]},
     "shrink": {"max_examples": 60, "stateful_step_count": 40},
     "long": {"max_examples": 150, "stateful_step_count": 50},
