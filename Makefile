@@ -1,4 +1,4 @@
-.PHONY: help requirements test test-unit test-integration demo bench quality pylint style isort_check migrations_check \
+.PHONY: help requirements test test-unit test-integration test-model demo bench quality pylint style isort_check migrations_check \
         annotations_check pii_check dist_check upgrade clean compile_translations extract_translations services \
         frontend-requirements test-frontend frontend-bundle widget_tarball dist workflows_check requirements_compile
 
@@ -49,6 +49,10 @@ test-unit: $(STAMP) ## run the tests that need no external service
 
 test-integration: $(STAMP) ## run the end-to-end tests: Redis broker, real Celery workers, SQLite file and MariaDB
 	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
+
+test-model: $(STAMP) ## the issuance model with every fault and actor at its long size (about ten minutes; docs/reliability.rst)
+	CREDLY_MODEL_PROFILE=long $(BIN)/python -m pytest tests/reliability/test_issuance_model.py --runxfail -s \
+		-k "every_fault_and_actor" $(PYTEST_ARGS)
 
 demo: $(STAMP) ## run the demo: fake Credly, a learner passes, a badge is issued; serves the admin (DEMO_ARGS=--no-serve to exit)
 	$(BIN)/python -m demo $(DEMO_ARGS)

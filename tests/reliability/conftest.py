@@ -67,3 +67,13 @@ def private_redis():
 def shared_database(django_db_setup):  # pylint: disable=unused-argument
     """``DEVHOST_*`` variables that point a worker process at this session's test database."""
     return harness.database_environment(connections["default"])
+
+
+@pytest.fixture
+def model_settings(settings, use_fake_credly):  # pylint: disable=unused-argument
+    """Short timeouts, no grace period, three attempts, no default pause: the issuance model's settings."""
+    settings.CREDLY_REQUEST_TIMEOUT = 0.25
+    settings.CREDLY_QUEUE_GRACE_PERIOD = 0
+    settings.CREDLY_MAX_ATTEMPTS = 3
+    settings.CREDLY_RATE_LIMIT_PAUSE = 0
+    return settings
