@@ -51,7 +51,7 @@ test-integration: $(STAMP) ## run the end-to-end tests: Redis broker, real Celer
 	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
 
 test-model: $(STAMP) ## the issuance model with every fault and actor at its long size (about ten minutes; docs/reliability.rst)
-	CREDLY_MODEL_PROFILE=long $(BIN)/python -m pytest tests/reliability/test_issuance_model.py --runxfail -s \
+	CREDLY_MODEL_PROFILE=long $(BIN)/python -m pytest tests/reliability/test_issuance_model.py -s \
 		-k "every_fault_and_actor" $(PYTEST_ARGS)
 
 demo: $(STAMP) ## run the demo: fake Credly, a learner passes, a badge is issued; serves the admin (DEMO_ARGS=--no-serve to exit)

@@ -36,7 +36,7 @@ from openedx_credly.credly import (
     CredlyError,
     CredlyRateLimitError,
 )
-from openedx_credly.issuing import parse_credly_time
+from openedx_credly.credly_records import parse_credly_time
 from openedx_credly.models import (
     BadgeIssuance,
     BadgeTemplate,

@@ -190,7 +190,6 @@ def full_machine(fake, capture, organization, learners, monkeypatch, features=EN
     return FullIssuanceMachine
 
 
-@pytest.mark.xfail(reason="issue 19 fixes land in other branches", strict=False)
 def test_issuance_state_machine_every_fault_and_actor(model_settings, use_fake_credly, organization,
                                                       django_capture_on_commit_callbacks, monkeypatch):
     """Every fault and actor of issue 19 (``CREDLY_MODEL_FEATURES`` narrows them); shrunk on failure."""

@@ -4,8 +4,7 @@ The findings of issue 19 as the issuance model finds them, each a short explicit
 Each test drives ``issuance_faults.FullWorld`` (the model's world: the fake Credly over HTTP,
 the simulated broker, the invariants) through the steps of one counterexample, then checks
 the invariants after every step and at quiescence, as the model does. They fail on the code
-before the issue's fixes (hence ``xfail``, not strict: the fixes land in other branches);
-the lead removes the marker once they are merged.
+before the issue's fixes and pass after them: each is the regression test of its finding.
 """
 import random
 
@@ -104,7 +103,6 @@ def settle(world):
     world.check_settled()
 
 
-@PENDING_FIX
 def test_finding_1_revoke_answer_lost_then_webhook_blocks_regrant(world):
     which = achievement(world, REFUSES_ONE_COURSE)
     run(world, earn(world, which), work_all(world), revoke(world, which),
@@ -116,14 +114,12 @@ def test_finding_1_revoke_answer_lost_then_webhook_blocks_regrant(world):
     settle(world)
 
 
-@PENDING_FIX
 def test_finding_2_issue_message_older_than_revoke_message_posts_first(world):
     which = achievement(world, REFUSES_ONE_COURSE)
     run(world, earn(world, which), revoke(world, which), work_all(world, scheduling.ISSUE_BADGE))
     settle(world)
 
 
-@PENDING_FIX
 def test_finding_2_revoke_message_lost_then_sweeper_sends(world):
     which = achievement(world, REFUSES_ONE_COURSE)
     run(world, earn(world, which), lambda: (world.broker.clear(), "broker restarted: messages lost")[1],
@@ -132,7 +128,6 @@ def test_finding_2_revoke_message_lost_then_sweeper_sends(world):
     settle(world)
 
 
-@PENDING_FIX
 def test_finding_3_import_makes_second_row_for_two_run_template_then_retry_fails_forever(world):
     which = achievement(world, REFUSES_TWO_RUNS)
     # The POST's answer is lost, and the look-up of the next attempt does not see the badge yet (lists lag):
@@ -142,7 +137,6 @@ def test_finding_3_import_makes_second_row_for_two_run_template_then_retry_fails
     settle(world)
 
 
-@PENDING_FIX
 def test_finding_4_regrant_is_sent_with_the_first_grants_expiry(world):
     which = achievement(world, ALLOWS_TWO_RUNS)  # expires in 12 months
     first = world.clock
@@ -151,7 +145,6 @@ def test_finding_4_regrant_is_sent_with_the_first_grants_expiry(world):
     settle(world)
 
 
-@PENDING_FIX
 def test_finding_5_import_adopts_an_older_badge_into_a_queued_row(world):
     which = achievement(world, ALLOWS_ONE_COURSE)
     run(world, earn(world, which), lambda: (world.broker.clear(), "issue message lost")[1],
@@ -160,7 +153,6 @@ def test_finding_5_import_adopts_an_older_badge_into_a_queued_row(world):
     settle(world)
 
 
-@PENDING_FIX
 @pytest.mark.parametrize("answer, template_number", [("lost", REFUSES_ONE_COURSE), ("429", ALLOWS_ONE_COURSE)])
 def test_finding_6_retirement_while_a_worker_holds_the_claim(world, answer, template_number):
     """Answer lost: the next look-up raises ``ValueError`` (empty email); 429: the next POST has no email."""
@@ -172,7 +164,6 @@ def test_finding_6_retirement_while_a_worker_holds_the_claim(world, answer, temp
     settle(world)
 
 
-@PENDING_FIX
 def test_finding_7_lookup_outage_never_backs_off_nor_fails(world):
     which = achievement(world, ALLOWS_ONE_COURSE)
     steps = [earn(world, which), fault(world, after_commit_drop=True, method="POST"), work_all(world),
@@ -188,14 +179,12 @@ def test_finding_9_retirement_leaves_the_username_in_the_error_log(world):
     run(world, world.earn_without_email, lambda: world.retire(world.learners[2]))
 
 
-@PENDING_FIX
 def test_finding_10_huge_retry_after_raises_in_the_429_handler(world):
     which = achievement(world, REFUSES_ONE_COURSE)
     run(world, earn(world, which), fault(world, status=429, retry_after=10 ** 12, method="POST"), work_all(world))
     settle(world)
 
 
-@PENDING_FIX
 def test_finding_10_day_long_retry_after_pauses_the_organization_for_a_day(world):
     which = achievement(world, REFUSES_ONE_COURSE)
     run(world, earn(world, which), fault(world, status=429, retry_after=86400, method="POST"), work_all(world))
