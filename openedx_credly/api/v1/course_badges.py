@@ -1,0 +1,48 @@
+"""
+``GET /api/credly/v1/courses/<course_id>/badges/``: what a course awards, and where the learner stands.
+
+For the learning MFE's "Course badges" widget (Progress tab, course exit page). The
+signed-in learner gets her own status, with the link to accept a pending badge. Course
+staff of the course (its staff and instructor roles, read through the platform adapter)
+and global staff may pass ``?username=`` to see a learner's view, without the accept
+link; anyone else asking for another learner gets a 403. A course that awards nothing
+answers an empty list. Never calls Credly.
+"""
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+from rest_framework import status
+from rest_framework.response import Response
+
+from openedx_credly import course_badges
+from openedx_credly.api.v1.badges import BadgesAPIView, error_response
+from openedx_credly.api.v1.course_staff import parse_course_key
+from openedx_credly.api.v1.permissions import is_global_staff
+from openedx_credly.api.v1.serializers import CourseBadgeSerializer
+from openedx_credly.platform import get_platform
+
+
+class CourseBadgesView(BadgesAPIView):
+    """The badges a course awards, each with the learner's status (see the module's rules)."""
+
+    def get(self, request, course_id):
+        """The requester's view of the course's badges (or, for its staff, ``?username=``'s)."""
+        course_key = parse_course_key(course_id)
+        requester = request.user
+        learner = requester
+        username = request.query_params.get("username")
+        if username and username != requester.username:
+            if not (is_global_staff(requester) or get_platform().is_course_staff(requester, course_key)):
+                return error_response(
+                    status.HTTP_403_FORBIDDEN,
+                    "Only the course's staff and global staff may read another learner's course badges.",
+                    _("You may only see your own badges."),
+                )
+            learner = get_user_model().objects.filter(username=username).first()
+            if learner is None:
+                return error_response(status.HTTP_404_NOT_FOUND, f"No user named {username!r}.")
+        badges = course_badges.badges_for_course(learner, course_key, show_accept_links=learner == requester)
+        return Response({
+            "course_id": str(course_key),
+            "username": learner.username,
+            "results": CourseBadgeSerializer(badges, many=True).data,
+        })
