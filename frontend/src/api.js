@@ -19,3 +19,18 @@ export async function fetchBadges(username, page = 1) {
   const { data } = await getAuthenticatedHttpClient().get(badgesUrl(username, page));
   return data;
 }
+
+/** The LMS's URL of a course's badges (``GET /api/credly/v1/courses/<course_id>/badges/``). */
+export function courseBadgesUrl(courseId) {
+  const root = String(getConfig().LMS_BASE_URL || '').replace(/\/+$/, '');
+  return `${root}/api/credly/v1/courses/${encodeURIComponent(courseId)}/badges/`;
+}
+
+/**
+ * What the course awards and where the signed-in learner stands with each badge:
+ * ``{course_id, username, results}`` (an empty list when the course awards nothing).
+ */
+export async function fetchCourseBadges(courseId) {
+  const { data } = await getAuthenticatedHttpClient().get(courseBadgesUrl(courseId));
+  return data;
+}
