@@ -17,6 +17,14 @@ HERE = os.path.abspath(os.path.dirname(__file__))
 
 # Where the profile micro-frontend (frontend-app-profile) lets a plugin add to the page.
 PROFILE_SLOT = "org.openedx.frontend.profile.additional_profile_fields.v1"
+# Where the learning micro-frontend (frontend-app-learning) shows the course badges: beside the
+# Progress tab's certificate status (side panel on large screens, main body below) and on the
+# course exit page (its CourseRecommendationsSlot, shown to learners who passed).
+LEARNING_SLOTS = (
+    "org.openedx.frontend.learning.progress_tab_certificate_status_side_panel.v1",
+    "org.openedx.frontend.learning.progress_tab_certificate_status_main_body.v1",
+    "org.openedx.frontend.learning.course_recommendations.v1",
+)
 
 config = {
     "defaults": {
@@ -57,6 +65,8 @@ config = {
         "MFE_PACKAGE": "@openedx-credly/frontend-plugin-badges",
         "MFE_PACKAGE_VERSION": "{{ CREDLY_VERSION }}",
         "MFE_IFRAME_HEIGHT": "300px",
+        # The learning MFE: the Course badges widget (same package as the profile's).
+        "COURSE_WIDGET": True,
     },
     "unique": {
         # Encrypts Credly credentials at rest; not SECRET_KEY, so rotating that one
@@ -93,4 +103,21 @@ def _add_profile_widget():
     PLUGIN_SLOTS.add_item(("profile", PROFILE_SLOT, "credlyBadgesWidget"))
 
 
+def _add_course_widget():
+    """
+    Put the course badges in the learning MFE's slots, when tutor-mfe is installed.
+
+    Each entry spreads ``credlyCourseBadges(slotId)``, which the
+    ``mfe-env-config-runtime-definitions-learning`` patch defines: the package's own
+    plugins for the slot (``courseBadgesPluginSlots``), or none when ``CREDLY_COURSE_WIDGET``
+    is false (slots are registered before the configuration is read).
+    """
+    try:
+        from tutormfe.hooks import PLUGIN_SLOTS  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        return
+    PLUGIN_SLOTS.add_items([("learning", slot, f"...credlyCourseBadges('{slot}')") for slot in LEARNING_SLOTS])
+
+
 _add_profile_widget()
+_add_course_widget()
