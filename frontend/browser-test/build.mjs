@@ -1,4 +1,5 @@
-// Bundles browser-test/entry.jsx (the widget in the real PluginSlot) for the Chromium test, offline.
+// Bundles the browser-test pages for the Chromium tests and the demo, offline: entry.jsx (the profile
+// widget in the real PluginSlot) as bundle.js, courseEntry.jsx (Course badges in the learning MFE's) as course-bundle.js.
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -6,8 +7,8 @@ import path from 'node:path';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 await build({
-  entryPoints: [path.join(here, 'entry.jsx')],
-  outfile: path.join(here, 'build', 'bundle.js'),
+  entryPoints: { bundle: path.join(here, 'entry.jsx'), 'course-bundle': path.join(here, 'courseEntry.jsx') },
+  outdir: path.join(here, 'build'),
   bundle: true,
   format: 'iife',
   jsx: 'automatic',
@@ -15,7 +16,8 @@ await build({
     '.js': 'jsx', '.svg': 'dataurl', '.png': 'dataurl', '.scss': 'empty', '.css': 'empty',
   },
   minify: true,
-  define: { 'process.env.NODE_ENV': '"production"' },
+  // Webpack (the MFEs' bundler) gives modules `global`; Paragon's window-size hook reads it.
+  define: { 'process.env.NODE_ENV': '"production"', global: 'globalThis' },
   banner: { js: 'var process = { env: { NODE_ENV: "production" } };' },
   alias: {
     '@edx/frontend-platform/auth': path.join(here, 'authShim.js'),

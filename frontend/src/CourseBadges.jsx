@@ -201,7 +201,7 @@ const CourseBadgeCard = ({ badge }) => {
           {expiry ? <p className="small text-gray-700 mb-0 credly-course-badge__expiry">{expiry}</p> : null}
         </div>
       </Card.Section>
-      <Card.Footer className="text-break">
+      <Card.Footer className="text-break justify-content-start">
         <BadgeStatus badge={badge} />
       </Card.Footer>
     </Card>
