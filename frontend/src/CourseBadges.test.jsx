@@ -120,6 +120,9 @@ describe('how each badge is earned', () => {
     [{
       kind: 'learning_path', trigger: '', learning_path_name: 'Solo', courses_in_path: 1, courses_required: 1,
     }, 'Complete the one course of the Solo path', 'Terminer le cours du parcours Solo'],
+    [{
+      kind: 'learning_path', trigger: '', learning_path_name: 'Python for Data', courses_in_path: 2, courses_required: 2,
+    }, 'Complete both courses of the Python for Data path', 'Terminer les deux cours du parcours Python for Data'],
   ])('%j', async (rule, english, french) => {
     // Intl writes "90 %" with a narrow no-break space in French: compare with plain spaces.
     expect((await ruleText(rule)).replace(/\s/g, ' ')).toBe(english);

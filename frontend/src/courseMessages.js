@@ -75,7 +75,7 @@ const courseMessages = defineMessages({
   },
   rulePathAll: {
     id: 'credly.course.rule.path.all',
-    defaultMessage: '{count, plural, one {Complete the one course of the {name} path} other {Complete all # courses of the {name} path}}',
+    defaultMessage: '{count, plural, one {Complete the one course of the {name} path} =2 {Complete both courses of the {name} path} other {Complete all # courses of the {name} path}}',
     description: 'How a learning path badge is earned, e.g. "Complete all 4 courses of the Data Analyst path".',
   },
   rulePathAtLeast: {
