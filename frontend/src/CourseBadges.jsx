@@ -116,25 +116,22 @@ const BadgeStatus = ({ badge }) => {
   } else if (pending && !badge.accept_url) {
     label = messages.pending;
   }
+  let action = null;
+  if (pending && badge.accept_url) {
+    action = { href: badge.accept_url, variant: 'primary', label: messages.acceptLabel, text: messages.accept };
+  } else if (!pending && badge.badge_url) {
+    action = { href: badge.badge_url, variant: 'outline-primary', label: messages.viewLabel, text: messages.view };
+  }
   return (
     <div className="credly-course-badge__status d-flex flex-wrap align-items-center">
       <Badge variant={expired ? 'light' : 'success'} className="mr-2 mb-1">{intl.formatMessage(label)}</Badge>
-      {pending && badge.accept_url ? (
+      {action ? (
         <LinkButton
-          href={badge.accept_url}
-          variant="primary"
-          label={intl.formatMessage(messages.acceptLabel, { name: badge.name })}
+          href={action.href}
+          variant={action.variant}
+          label={intl.formatMessage(action.label, { name: badge.name })}
         >
-          {intl.formatMessage(messages.accept)}
-        </LinkButton>
-      ) : null}
-      {!pending && badge.badge_url ? (
-        <LinkButton
-          href={badge.badge_url}
-          variant="outline-primary"
-          label={intl.formatMessage(messages.viewLabel, { name: badge.name })}
-        >
-          {intl.formatMessage(messages.view)}
+          {intl.formatMessage(action.text)}
         </LinkButton>
       ) : null}
     </div>

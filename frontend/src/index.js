@@ -3,11 +3,6 @@ export { PROFILE_SLOT_ID, badgesEarnedPlugin, badgesEarnedPluginSlots } from './
 export { badgesUrl, fetchBadges, PAGE_SIZE } from './api';
 export { default as messages } from './messages';
 export { default as catalogues } from './i18n';
-export {
-  default as CourseBadges, CourseBadgesContent, PLACEMENT_COURSE_EXIT, PLACEMENT_MAIN_BODY, PLACEMENT_SIDE_PANEL,
-} from './CourseBadges';
-export {
-  COURSE_EXIT_SLOT_ID, PROGRESS_MAIN_BODY_SLOT_ID, PROGRESS_SIDE_PANEL_SLOT_ID, courseBadgesPluginSlots,
-} from './courseSlot';
-export { courseBadgesUrl, fetchCourseBadges } from './api';
+// Course badges (the learning MFE): also the package's second entry, dist/course.
+export * from './course';
 export { useCardColumns } from './useCardColumns';

@@ -6,14 +6,9 @@ for frontend-plugin-framework and the widget package (whose ``courseBadgesPlugin
 names its plugins): the widget lands in the Progress tab's two certificate-status slots and
 the course exit page's, for the learning MFE only, and nowhere when the switch is off.
 """
-import json
-import shutil
-import subprocess
-
 import pytest
 
-from tests.conftest import require_service
-from tests.tutor.conftest import render
+from tests.tutor.conftest import render, run_env_config_js
 
 SIDE_PANEL = "org.openedx.frontend.learning.progress_tab_certificate_status_side_panel.v1"
 MAIN_BODY = "org.openedx.frontend.learning.progress_tab_certificate_status_main_body.v1"
@@ -60,21 +55,7 @@ def fixture_tutor_without_course_widget(tmp_path_factory):
 
 def run_env_config(tutor_env, tmp_path, app_id):
     """Run the rendered env.config.jsx for one MFE: ``{errors, slots}``."""
-    node = shutil.which("node")
-    require_service(node, "Node.js is not installed")
-    shutil.copy(tutor_env.env / "plugins/mfe/build/mfe/env.config.jsx", tmp_path / "env.config.mjs")
-    for package, source in STAND_INS.items():
-        package_dir = tmp_path / "node_modules" / package
-        package_dir.mkdir(parents=True)
-        (package_dir / "package.json").write_text(json.dumps({"name": package, "main": "index.js"}))
-        (package_dir / "index.js").write_text(source)
-    (tmp_path / "run.mjs").write_text(RUNNER)
-    result = subprocess.run(
-        [node, "run.mjs"], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
-        env={"PATH": "/usr/bin:/bin", "APP_ID": app_id, "NODE_ENV": "production"},
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return run_env_config_js(tutor_env, tmp_path, app_id, STAND_INS, RUNNER)
 
 
 def test_on_by_default(tutor_with_mfe):

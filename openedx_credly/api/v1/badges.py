@@ -49,6 +49,26 @@ class BadgesAPIView(APIView):
         return response
 
     @staticmethod
+    def learner_asked_for(request, may_read_others, developer_message):
+        """
+        Whose badges the request asks for: the requester's, or ``?username=``'s if ``may_read_others()``.
+
+        ``(learner, None)``, or ``(None, response)``: a 403 saying ``developer_message`` for a
+        requester who may not read others, a 404 for a username that does not exist.
+        """
+        requester = request.user
+        username = request.query_params.get("username")
+        if not username or username == requester.username:
+            return requester, None
+        if not may_read_others():
+            return None, error_response(status.HTTP_403_FORBIDDEN, developer_message,
+                                        _("You may only see your own badges."))
+        learner = get_user_model().objects.filter(username=username).first()
+        if learner is None:
+            return None, error_response(status.HTTP_404_NOT_FOUND, f"No user named {username!r}.")
+        return learner, None
+
+    @staticmethod
     def page_params(request):
         """``(page, page_size or None)`` from the query string; a 400 for anything else."""
         try:
@@ -91,19 +111,13 @@ class LearnerBadgesView(BadgesAPIView):
     def get(self, request):
         """A page of the requester's badges (or, for global staff, ``?username=``'s)."""
         requester = request.user
-        username = request.query_params.get("username")
-        learner = requester
-        if username and username != requester.username:
-            if not (requester.is_staff or requester.is_superuser):
-                return error_response(
-                    status.HTTP_403_FORBIDDEN,
-                    "Only global staff may read another user's badges.",
-                    _("You may only see your own badges."),
-                )
-            learner = get_user_model().objects.filter(username=username).first()
-            if learner is None:
-                return error_response(status.HTTP_404_NOT_FOUND, f"No user named {username!r}.")
-        else:
+        learner, refused = self.learner_asked_for(
+            request, lambda: requester.is_staff or requester.is_superuser,
+            "Only global staff may read another user's badges.",
+        )
+        if refused:
+            return refused
+        if learner == requester:
             panel.schedule_first_view_import(requester)
         number, size = self.page_params(request)
         page = panel.learner_badges(learner, page=number, page_size=size)

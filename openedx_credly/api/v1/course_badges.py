@@ -8,13 +8,10 @@ and global staff may pass ``?username=`` to see a learner's view, without the ac
 link; anyone else asking for another learner gets a 403. A course that awards nothing
 answers an empty list. Never calls Credly.
 """
-from django.contrib.auth import get_user_model
-from django.utils.translation import gettext as _
-from rest_framework import status
 from rest_framework.response import Response
 
 from openedx_credly import course_badges
-from openedx_credly.api.v1.badges import BadgesAPIView, error_response
+from openedx_credly.api.v1.badges import BadgesAPIView
 from openedx_credly.api.v1.course_staff import parse_course_key
 from openedx_credly.api.v1.permissions import is_global_staff
 from openedx_credly.api.v1.serializers import CourseBadgeSerializer
@@ -28,18 +25,12 @@ class CourseBadgesView(BadgesAPIView):
         """The requester's view of the course's badges (or, for its staff, ``?username=``'s)."""
         course_key = parse_course_key(course_id)
         requester = request.user
-        learner = requester
-        username = request.query_params.get("username")
-        if username and username != requester.username:
-            if not (is_global_staff(requester) or get_platform().is_course_staff(requester, course_key)):
-                return error_response(
-                    status.HTTP_403_FORBIDDEN,
-                    "Only the course's staff and global staff may read another learner's course badges.",
-                    _("You may only see your own badges."),
-                )
-            learner = get_user_model().objects.filter(username=username).first()
-            if learner is None:
-                return error_response(status.HTTP_404_NOT_FOUND, f"No user named {username!r}.")
+        learner, refused = self.learner_asked_for(
+            request, lambda: is_global_staff(requester) or get_platform().is_course_staff(requester, course_key),
+            "Only the course's staff and global staff may read another learner's course badges.",
+        )
+        if refused:
+            return refused
         badges = course_badges.badges_for_course(learner, course_key, show_accept_links=learner == requester)
         return Response({
             "course_id": str(course_key),
