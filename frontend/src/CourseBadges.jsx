@@ -242,8 +242,17 @@ const LoadingSkeleton = () => {
   );
 };
 
+/**
+ * The learner course staff look at: the learning MFE's ``/course/:courseId/progress/:targetUserId``
+ * (a staff view of a learner's progress), else '' (the signed-in learner).
+ */
+function useTargetUserId() {
+  const params = useParams();
+  return (params && params.targetUserId) || '';
+}
+
 /** Loads the course's badges once the placement is the one shown; ``{status, badges}``. */
-function useCourseBadges(courseId, active) {
+function useCourseBadges(courseId, userId, active) {
   const [state, setState] = useState({ status: 'loading', badges: [] });
   useEffect(() => {
     if (!active) {
@@ -255,7 +264,7 @@ function useCourseBadges(courseId, active) {
     }
     let live = true;
     setState({ status: 'loading', badges: [] });
-    fetchCourseBadges(courseId).then((data) => {
+    fetchCourseBadges(courseId, userId).then((data) => {
       if (live) {
         setState({ status: 'done', badges: data.results || [] });
       }
@@ -266,7 +275,7 @@ function useCourseBadges(courseId, active) {
       setState({ status: 'done', badges: [] });
     });
     return () => { live = false; };
-  }, [courseId, active]);
+  }, [courseId, userId, active]);
   return state;
 }
 
@@ -275,7 +284,7 @@ export const CourseBadgesContent = ({ courseId = '', placement = '' }) => {
   const intl = useIntl();
   const course = useCourseId(courseId);
   const shown = useShownHere(placement);
-  const { status, badges } = useCourseBadges(course, shown);
+  const { status, badges } = useCourseBadges(course, useTargetUserId(), shown);
   const exit = placement === PLACEMENT_COURSE_EXIT;
   if (!shown) {
     return null;

@@ -65,6 +65,7 @@ function renderAt(element, { locale = 'en', path = `/course/${COURSE}/progress` 
       <MemoryRouter initialEntries={[path]}>
         <Routes>
           <Route path="/course/:courseId/progress" element={element} />
+          <Route path="/course/:courseId/progress/:targetUserId/" element={element} />
           <Route path="/course/:courseId/course-end" element={element} />
           <Route path="*" element={element} />
         </Routes>
@@ -255,6 +256,15 @@ describe('loading, errors and nothing to show', () => {
     const { container } = renderAt(<CourseBadges />, { path: '/dashboard' });
     await waitFor(() => expect(container).toBeEmptyDOMElement());
     expect(mockGet).not.toHaveBeenCalled();
+  });
+
+  test('course staff looking at a learner\'s progress see her view', async () => {
+    answer([badge({ status: 'pending', accept_url: '' })]);
+    renderAt(<CourseBadges />, { path: `/course/${COURSE}/progress/42/` });
+    expect(await screen.findByText('Pending acceptance')).toBeInTheDocument();
+    expect(mockGet).toHaveBeenCalledWith(
+      'https://lms.example.com/api/credly/v1/courses/course-v1%3AAcademy%2BPY101%2B2026/badges/?user_id=42',
+    );
   });
 
   test('a courseId prop wins over the route', async () => {

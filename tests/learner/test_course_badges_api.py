@@ -341,3 +341,26 @@ def test_no_call_to_credly(client, learner, credly_api):
     """``credly_api`` (responses) fails any request it was not told about."""
     assert _get(client, learner).status_code == 200
     assert len(credly_api.calls) == 0
+
+
+def test_course_staff_may_name_the_learner_by_id(client, other_learner, learner, ada_pending):
+    """The learning MFE's staff view of a learner's progress (``/progress/:targetUserId``) knows her id."""
+    CourseRole.objects.create(user=other_learner, course_id=CourseKey.from_string(COURSE), role="staff")
+    response = _get(client, other_learner, user_id=str(learner.pk))
+    assert response.status_code == 200
+    assert response.json()["username"] == "ada"
+    assert response.json()["results"][0]["status"] == "pending"
+    assert ada_pending.accept_url not in response.content.decode()
+
+
+def test_a_learner_may_not_name_another_by_id(client, other_learner, learner):
+    assert _get(client, other_learner, user_id=str(learner.pk)).status_code == 403
+    # Her own id is her own view.
+    assert _get(client, learner, user_id=str(learner.pk)).status_code == 200
+
+
+@pytest.mark.parametrize("user_id, status", [("abc", 400), ("999999", 404)])
+def test_a_bad_user_id(client, staff, user_id, status):
+    response = _get(client, staff, user_id=user_id)
+    assert response.status_code == status
+    assert response.json()["developer_message"]

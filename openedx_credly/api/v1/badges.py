@@ -51,21 +51,33 @@ class BadgesAPIView(APIView):
     @staticmethod
     def learner_asked_for(request, may_read_others, developer_message):
         """
-        Whose badges the request asks for: the requester's, or ``?username=``'s if ``may_read_others()``.
+        Whose badges the request asks for: the requester's, or those of ``?username=`` (or
+        ``?user_id=``, as the learning MFE's staff view of a learner's progress names her) if
+        ``may_read_others()``.
 
         ``(learner, None)``, or ``(None, response)``: a 403 saying ``developer_message`` for a
-        requester who may not read others, a 404 for a username that does not exist.
+        requester who may not read others, a 404 for a learner who does not exist.
         """
         requester = request.user
         username = request.query_params.get("username")
-        if not username or username == requester.username:
+        user_id = request.query_params.get("user_id")
+        if username:
+            wanted = {"username": username}
+        elif user_id:
+            if not user_id.isdigit():
+                raise ParseError("user_id must be a whole number.")
+            wanted = {"pk": int(user_id)}
+        else:
+            return requester, None
+        if all(getattr(requester, field) == value for field, value in wanted.items()):
             return requester, None
         if not may_read_others():
             return None, error_response(status.HTTP_403_FORBIDDEN, developer_message,
                                         _("You may only see your own badges."))
-        learner = get_user_model().objects.filter(username=username).first()
+        learner = get_user_model().objects.filter(**wanted).first()
         if learner is None:
-            return None, error_response(status.HTTP_404_NOT_FOUND, f"No user named {username!r}.")
+            missing = f"No user named {username!r}." if username else f"No user with id {user_id}."
+            return None, error_response(status.HTTP_404_NOT_FOUND, missing)
         return learner, None
 
     @staticmethod

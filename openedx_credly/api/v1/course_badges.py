@@ -4,8 +4,9 @@
 For the learning MFE's "Course badges" widget (Progress tab, course exit page). The
 signed-in learner gets her own status, with the link to accept a pending badge. Course
 staff of the course (its staff and instructor roles, read through the platform adapter)
-and global staff may pass ``?username=`` to see a learner's view, without the accept
-link; anyone else asking for another learner gets a 403. A course that awards nothing
+and global staff may pass ``?username=`` (or ``?user_id=``, what the learning MFE's
+``/course/:courseId/progress/:targetUserId`` staff view knows) to see a learner's view,
+without the accept link; anyone else asking for another learner gets a 403. A course that awards nothing
 answers an empty list. Never calls Credly.
 """
 from rest_framework.response import Response
