@@ -208,9 +208,8 @@ const CourseBadgeCard = ({ badge }) => {
 CourseBadgeCard.propTypes = { badge: courseBadgeShape.isRequired };
 
 /** The badges of the course (``badges`` already chosen), in as many columns as the widget's width holds. */
-export const CourseBadgesList = ({ badges, heading }) => {
+export const CourseBadgesList = ({ badges, heading, headingId = 'credly-course-badges-heading' }) => {
   const [ref, columns] = useCardColumns(MIN_CARD_WIDTH_PX, MAX_COLUMNS);
-  const headingId = 'credly-course-badges-heading';
   return (
     <section className="credly-course-badges mb-4" aria-labelledby={headingId} ref={ref} data-columns={columns}>
       <h2 id={headingId} className="h4 mb-3">{heading}</h2>
@@ -229,6 +228,8 @@ export const CourseBadgesList = ({ badges, heading }) => {
 CourseBadgesList.propTypes = {
   badges: PropTypes.arrayOf(courseBadgeShape).isRequired,
   heading: PropTypes.string.isRequired,
+  /** Unique on the page (a page may hold the widget of several courses). */
+  headingId: PropTypes.string,
 };
 
 const LoadingSkeleton = () => {
@@ -300,7 +301,8 @@ export const CourseBadgesContent = ({ courseId = '', placement = '' }) => {
   const heading = exit
     ? intl.formatMessage(courseMessages.exitHeading, { count: listed.length })
     : intl.formatMessage(courseMessages.heading);
-  return <CourseBadgesList badges={listed} heading={heading} />;
+  const headingId = `credly-course-badges-${placement || 'any'}-${course.replace(/[^A-Za-z0-9_-]/g, '-')}`;
+  return <CourseBadgesList badges={listed} heading={heading} headingId={headingId} />;
 };
 
 CourseBadgesContent.propTypes = {

@@ -233,7 +233,9 @@ describe('loading, errors and nothing to show', () => {
     expect(within(loading).getByText('Loading the course badges')).toBeInTheDocument();
     await act(async () => resolve({ data: { results: [badge()] } }));
     expect(screen.queryByTestId('credly-course-badges-loading')).toBeNull();
-    expect(screen.getByRole('heading', { level: 2, name: 'Course badges' })).toBeInTheDocument();
+    expect(screen.getByRole('region', { name: 'Course badges' })).toHaveAttribute(
+      'aria-labelledby', 'credly-course-badges-any-course-v1-Academy-PY101-2026',
+    );
   });
 
   test('renders nothing for a course without badges', async () => {
