@@ -54,7 +54,10 @@ test-model: $(STAMP) ## the issuance model with every fault and actor at its lon
 	CREDLY_MODEL_PROFILE=long $(BIN)/python -m pytest tests/reliability/test_issuance_model.py -s \
 		-k "every_fault_and_actor" $(PYTEST_ARGS)
 
-demo: $(STAMP) ## run the demo: fake Credly, a learner passes, a badge is issued; serves the admin (DEMO_ARGS=--no-serve to exit)
+demo: $(STAMP) ## run the demo: fake Credly, a learner passes, a badge is issued; serves the admin and the widgets (DEMO_ARGS=--no-serve to exit)
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory frontend-bundle \
+		|| echo "The widgets' bundle could not be built: the demo's widgets page says so, the rest runs."; \
+	else echo "Node.js/npm not found: the demo's widgets page says so; the rest of the demo runs."; fi
 	$(BIN)/python -m demo $(DEMO_ARGS)
 
 bench: $(STAMP) ## run the benchmarks (needs Redis for the burst benchmark)

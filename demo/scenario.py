@@ -69,6 +69,11 @@ PATH_NAME, PATH_TEMPLATE_NAME = "Python for Data", "Python Data Specialist"
 # Beside the second course's certificate badge, a distinction badge: certificate with a grade of 90 % or more,
 # expiring after DISTINCTION_MONTHS (award rules, docs/award_rules.rst).
 DISTINCTION_TEMPLATE_NAME, DISTINCTION_MIN_GRADE, DISTINCTION_MONTHS = "Data Analysis with Distinction", 90, 36
+# Beside the first course's badge, an honours badge for a course grade of 95 % or more, which Ada's
+# 84 % does not reach: the course badges widget shows it in progress, her grade against the rule.
+HONOURS_TEMPLATE_NAME, HONOURS_MIN_GRADE = "Python Fundamentals with Honours", 95
+COURSE_GRADES = {"course-v1:DemoX+PY101+2026": 0.84, "course-v1:DemoX+DATA201+2026": 0.92}
+WIDGETS_PATH = "/widgets/"
 
 
 @dataclass
@@ -237,8 +242,9 @@ def sync_templates(demo: Demo) -> None:
     active = sorted(name for name, t in demo.templates.items() if t.state == BadgeTemplate.STATE_ACTIVE)
     demo.out.say(_("%(count)s active templates read from Credly (every page): %(names)s. The archived one is left out.")
                  % {"count": result[0], "names": ", ".join(active)})
-    missing = [name for name in [c.template_name for c in COURSES] + [PATH_TEMPLATE_NAME, DISTINCTION_TEMPLATE_NAME]
-               if name not in active]
+    wanted = [c.template_name for c in COURSES] + [PATH_TEMPLATE_NAME, DISTINCTION_TEMPLATE_NAME,
+                                                   HONOURS_TEMPLATE_NAME]
+    missing = [name for name in wanted if name not in active]
     if missing:
         raise DemoFailure(_("These templates did not arrive from Credly: %(names)s.") % {"names": ", ".join(missing)})
 
@@ -270,6 +276,14 @@ def map_courses(demo: Demo) -> None:
                    "that badge expires %(months)s months after it is earned.") % {
         "course": distinction_course.name, "template": DISTINCTION_TEMPLATE_NAME, "grade": DISTINCTION_MIN_GRADE,
         "months": DISTINCTION_MONTHS})
+    honours_course = COURSES[0]
+    CourseBadgeTemplate.objects.create(
+        course_id=CourseKey.from_string(honours_course.key), template=demo.templates[HONOURS_TEMPLATE_NAME],
+        trigger=CourseBadgeTemplate.TRIGGER_GRADE, min_grade=HONOURS_MIN_GRADE,
+        source=CourseBadgeTemplate.SOURCE_ADMIN, created_by=demo.admin,
+    )
+    demo.out.say(_('%(course)s also awards "%(template)s" when the course grade reaches %(grade)s %%.') % {
+        "course": honours_course.name, "template": HONOURS_TEMPLATE_NAME, "grade": HONOURS_MIN_GRADE})
 
 
 def create_learning_path(demo: Demo) -> None:
@@ -312,7 +326,8 @@ def learner_earns(demo: Demo) -> None:
         key = CourseKey.from_string(course.key)
         course_data = CourseData(course_key=key, display_name=course.name)
         # What the LMS stores before it sends the event, so the plugin's backfill would find it too.
-        CourseGrade.objects.create(user=learner, course_id=key, passed_timestamp=now)
+        CourseGrade.objects.create(user=learner, course_id=key, passed_timestamp=now,
+                                   percent_grade=COURSE_GRADES[course.key])
         COURSE_PASSING_STATUS_UPDATED.send_event(
             course_passing_status=CoursePassingStatusData(is_passing=True, course=course_data, user=user))
         demo.out.say(_("Sent COURSE_PASSING_STATUS_UPDATED (is_passing=True) for %(course)s.")
@@ -415,6 +430,8 @@ def show_where_to_look(demo: Demo) -> None:
     demo.out.field(_("admin"), f"{demo.site_url}/admin/  ({ADMIN_USERNAME} / {ADMIN_PASSWORD})")
     demo.out.field(_("learner's badges"), f"{login}  ({LEARNER_USERNAME} / {LEARNER_PASSWORD})")
     demo.out.field(_("no badges yet"), f"{login}  ({NEWCOMER_USERNAME} / {LEARNER_PASSWORD})")
+    demo.out.field(_("widgets"), f"{demo.site_url}{LOGIN_PATH}?next={WIDGETS_PATH}  ({LEARNER_USERNAME} / "
+                                 f"{LEARNER_PASSWORD}; {_('needs the widget bundle: make frontend-bundle')})")
     if demo.args.no_serve:
         demo.out.say(_("The fake Credly stops with this command: the accept URLs above no longer answer."))
         return
@@ -434,6 +451,10 @@ def index_links(demo: Demo) -> list:
          _("the learner's Badges Earned panel: four badges, one accepted")),
         (_("%(name)s's badges") % {"name": NEWCOMER_NAME}, login, f"{NEWCOMER_USERNAME} / {LEARNER_PASSWORD}",
          _("a learner without badges: the panel is empty (a profile shows no badge section)")),
+        (_("The widgets a learner sees"), f"{LOGIN_PATH}?next={WIDGETS_PATH}",
+         f"{LEARNER_USERNAME} / {LEARNER_PASSWORD}",
+         _("Badges Earned on her profile and Course badges on the Progress tab of her two courses, each in the "
+           "real frontend-plugin-framework PluginSlot")),
         (_("The learner's badges as JSON"), LEARNER_API_PATH, _("once signed in"),
          _("the REST API the panel's data comes from")),
     ]
@@ -508,6 +529,7 @@ def _serve(demo: Demo) -> int:
     from demo import periodic, views
 
     views.LINKS[:] = index_links(demo)
+    views.WIDGET_COURSES[:] = [(course.key, course.name) for course in COURSES]
     _write_lock(demo, serving=True)
     webhook_path = "/api/credly/v1/webhook/"
     demo.out.section(len(STEPS) + 1, _("Serving"))

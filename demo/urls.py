@@ -7,6 +7,8 @@ from devhost.urls import urlpatterns as host_urlpatterns
 
 urlpatterns = [
     path("", views.index, name="demo-index"),
+    path("widgets/", views.widgets, name="demo-widgets"),
+    path("widgets/static/<str:name>", views.widget_file, name="demo-widget-file"),
     path("accounts/login/", auth_views.LoginView.as_view(
         template_name="admin/login.html",
         extra_context={"site_header": "openedx-credly demo", "site_title": "openedx-credly demo",

@@ -62,6 +62,7 @@ DEMO_TEMPLATES = (
     ("5a7c9e1f-2b4d-4f6a-8c0e-1d3f5a7b9c03", "Legacy Course Completion", "archived"),
     ("5a7c9e1f-2b4d-4f6a-8c0e-1d3f5a7b9c04", "Python Data Specialist", "active"),
     ("5a7c9e1f-2b4d-4f6a-8c0e-1d3f5a7b9c05", "Data Analysis with Distinction", "active"),
+    ("5a7c9e1f-2b4d-4f6a-8c0e-1d3f5a7b9c06", "Python Fundamentals with Honours", "active"),
 )
 
 
@@ -360,7 +361,7 @@ class FakeCredlyState:
             return dict(earner)
 
     def seed_demo(self) -> dict:
-        """Seed (once) the demo organization, its token and five templates, one archived."""
+        """Seed (once) the demo organization, its token and six templates, one archived."""
         with self._lock:
             if DEMO_ORG_ID not in self._orgs:
                 self.add_organization("Demo University", id=DEMO_ORG_ID, token=DEMO_TOKEN,

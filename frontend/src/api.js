@@ -44,3 +44,21 @@ export async function saveBadgesVisibility(username, visibility) {
   );
   return visibility;
 }
+
+/**
+ * The LMS's URL of a course's badges (``GET /api/credly/v1/courses/<course_id>/badges/``), for
+ * the signed-in learner or, for course staff, the learner whose user id is ``userId``.
+ */
+export function courseBadgesUrl(courseId, userId = '') {
+  const learner = userId ? `?user_id=${encodeURIComponent(userId)}` : '';
+  return `${lmsRoot()}/api/credly/v1/courses/${encodeURIComponent(courseId)}/badges/${learner}`;
+}
+
+/**
+ * What the course awards and where the signed-in learner stands with each badge:
+ * ``{course_id, username, results}`` (an empty list when the course awards nothing).
+ */
+export async function fetchCourseBadges(courseId, userId = '') {
+  const { data } = await getAuthenticatedHttpClient().get(courseBadgesUrl(courseId, userId));
+  return data;
+}

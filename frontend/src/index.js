@@ -8,3 +8,5 @@ export {
 export { default as useCardColumns, columnsFor, gridStyle, CARD_GAP_PX } from './useCardColumns';
 export { default as messages } from './messages';
 export { default as catalogues } from './i18n';
+// Course badges (the learning MFE): also the package's second entry, dist/course.
+export * from './course';

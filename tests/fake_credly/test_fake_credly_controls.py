@@ -315,7 +315,7 @@ def test_control_client_drives_the_fake_over_http(fake_credly):
     assert fake_credly.state.access_token_lifetime == 5
     demo = control.seed_demo()
     assert control.seed_demo() == demo  # idempotent
-    assert [t["state"] for t in demo["templates"]] == ["active", "active", "archived", "active", "active"]
+    assert [t["state"] for t in demo["templates"]] == ["active", "active", "archived", "active", "active", "active"]
     with pytest.raises(requests.HTTPError) as error:
         control.add_template("no-such-org", "X")
     assert error.value.response.status_code == 404

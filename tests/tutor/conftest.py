@@ -5,7 +5,9 @@ Tutor runs in a child process (its hooks are process-wide, so each environment g
 fresh interpreter), exactly as an operator runs it: ``tutor plugins enable`` and
 ``tutor config save``. Nothing needs Docker.
 """
+import json
 import os
+import shutil
 import subprocess
 import sys
 from importlib import metadata
@@ -13,6 +15,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from tests.conftest import require_service
 
 TUTOR_MAIN = "import sys; from tutor.commands.cli import main; sys.exit(main())"
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -50,6 +54,29 @@ def run_tutor(root, *args):
     )
     assert result.returncode == 0, f"tutor {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout
+
+
+def run_env_config_js(tutor_env, tmp_path, app_id, stand_ins, runner, *args, node_env="production"):
+    """
+    Run the rendered ``env.config.jsx`` as the MFE ``app_id`` runs it, with ``stand_ins``
+    (``{package: CommonJS source}``) as its only ``node_modules``; ``runner`` (an ES module
+    that imports ``./env.config.mjs``) prints JSON, which is returned.
+    """
+    node = shutil.which("node")
+    require_service(node, "Node.js is not installed")
+    shutil.copy(tutor_env.env / "plugins/mfe/build/mfe/env.config.jsx", tmp_path / "env.config.mjs")
+    for package, source in stand_ins.items():
+        package_dir = tmp_path / "node_modules" / package
+        package_dir.mkdir(parents=True)
+        (package_dir / "package.json").write_text(json.dumps({"name": package, "main": "index.js"}))
+        (package_dir / "index.js").write_text(source)
+    (tmp_path / "run.mjs").write_text(runner)
+    result = subprocess.run(
+        [node, "run.mjs", *args], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+        env={"PATH": "/usr/bin:/bin", "APP_ID": app_id, "NODE_ENV": node_env},
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
 
 
 def _require_plugin():

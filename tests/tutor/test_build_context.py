@@ -84,14 +84,17 @@ def test_default_installs_the_configured_package_and_the_carried_widget(tutor_wi
     [openedx_install] = installs_of_ours(tutor_with_mfe, OPENEDX[0])
     assert "$PIP_COMMAND install 'openedx-credly==" in openedx_install  # CREDLY_PIP_PACKAGE, asked for
     assert pip_package.startswith("openedx-credly==")
-    # The widget from the build context, never from the npm registry; in the profile stage only.
-    [widget_install] = installs_of_ours(tutor_with_mfe, MFE[0])
-    assert widget_install.endswith(" /openedx/credly/frontend-plugin-badges.tgz")
-    assert "@openedx-credly/" not in widget_install
+    # The widget from the build context, never from the npm registry; in the profile and the
+    # learning stages (CREDLY_COURSE_WIDGET is on by default), once each.
+    widget_installs = installs_of_ours(tutor_with_mfe, MFE[0])
+    assert len(widget_installs) == 2
     dockerfile = tutor_with_mfe.text(MFE[0])
-    profile_stage = dockerfile.split("FROM base AS profile-common", 1)[1].split("\nFROM ", 1)[0]
-    assert f"COPY {CARRIED_TARBALL} /openedx/credly/frontend-plugin-badges.tgz" in profile_stage
-    assert widget_install in instructions(profile_stage)
+    for widget_install, mfe_name in zip(widget_installs, ("learning", "profile")):
+        assert widget_install.endswith(" /openedx/credly/frontend-plugin-badges.tgz")
+        assert "@openedx-credly/" not in widget_install
+        stage = dockerfile.split(f"FROM base AS {mfe_name}-common", 1)[1].split("\nFROM ", 1)[0]
+        assert f"COPY {CARRIED_TARBALL} /openedx/credly/frontend-plugin-badges.tgz" in stage
+        assert widget_install in instructions(stage)
 
 
 def test_a_mounted_clone_replaces_the_pypi_install(tutor_from_clone):
@@ -104,15 +107,18 @@ def test_a_mounted_clone_replaces_the_pypi_install(tutor_from_clone):
     # The mounted folder is this clone, which the install needs.
     [mount] = tutor_from_clone.config()["MOUNTS"]
     assert mount.endswith("/openedx-credly")
-    # The widget still comes from the tarball this clone's Tutor plugin carries.
-    [widget_install] = installs_of_ours(tutor_from_clone, MFE[0])
-    assert widget_install.endswith(" /openedx/credly/frontend-plugin-badges.tgz")
+    # The widgets still come from the tarball this clone's Tutor plugin carries.
+    widget_installs = installs_of_ours(tutor_from_clone, MFE[0])
+    assert len(widget_installs) == 2
+    assert all(line.endswith(" /openedx/credly/frontend-plugin-badges.tgz") for line in widget_installs)
 
 
 def test_a_registry_version_of_the_widget_when_asked(tmp_path):
     tutor_env = render(tmp_path, ["credly", "mfe"], ["CREDLY_MFE_PACKAGE_VERSION=0.1.0"])
-    [widget_install] = installs_of_ours(tutor_env, MFE[0])
-    assert widget_install.endswith("--registry=$NPM_REGISTRY '@openedx-credly/frontend-plugin-badges@0.1.0'")
+    widget_installs = installs_of_ours(tutor_env, MFE[0])
+    assert len(widget_installs) == 2  # the profile's and the learning MFE's
+    assert all(line.endswith("--registry=$NPM_REGISTRY '@openedx-credly/frontend-plugin-badges@0.1.0'")
+               for line in widget_installs)
     assert CARRIED_TARBALL not in tutor_env.text(MFE[0])
     assert copy_problems(tutor_env, *MFE) == []
 
@@ -122,7 +128,7 @@ def test_without_a_carried_widget_the_step_says_what_to_set():
     from tutorcredly import plugin  # pylint: disable=import-outside-toplevel
 
     step = jinja2.Environment().from_string(plugin.WIDGET_INSTALL_STEP).render(
-        CREDLY_MFE_WIDGET=True, CREDLY_MFE_PACKAGE="@openedx-credly/frontend-plugin-badges",
+        CREDLY_MFE_PACKAGE="@openedx-credly/frontend-plugin-badges",
         CREDLY_MFE_PACKAGE_VERSION="", credly_is_widget_carried=lambda: False,
         CREDLY_WIDGET_TARBALL=plugin.WIDGET_TARBALL_IN_CONTEXT,
     )
@@ -132,11 +138,14 @@ def test_without_a_carried_widget_the_step_says_what_to_set():
 
 
 def test_one_install_step_for_every_mfe_the_widget_serves():
-    """The learning MFE (or any other) gets the same step by being named in WIDGET_SLOTS."""
+    """Every MFE named in WIDGET_SLOTS gets the same step, under its own switch."""
     from tutorcredly import plugin  # pylint: disable=import-outside-toplevel
 
     from tutor import hooks  # pylint: disable=import-outside-toplevel
 
     patches = dict(hooks.Filters.ENV_PATCHES.iterate())
     for mfe_name in plugin.WIDGET_SLOTS:
-        assert patches[f"mfe-dockerfile-post-npm-install-{mfe_name}"] == plugin.WIDGET_INSTALL_STEP
+        switch = plugin.WIDGET_SWITCHES[mfe_name]
+        assert patches[f"mfe-dockerfile-post-npm-install-{mfe_name}"] == (
+            f"{{%- if {switch} %}}{plugin.WIDGET_INSTALL_STEP}{{%- endif %}}")
+    assert set(plugin.WIDGET_SLOTS) == {"profile", "learning"}

@@ -5,15 +5,12 @@ frontend-plugin-framework and the widget package are stand-ins in a temporary
 ``node_modules``: what is checked is that the file Tutor renders puts the badges in the
 profile's slot, and only in the profile.
 """
-import json
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import require_service
+from tests.tutor.conftest import run_env_config_js
 
 PROFILE_SLOT = "org.openedx.frontend.profile.additional_profile_fields.v1"
 # The id operators Hide or Modify the widget by: the one the docs, the README and the widget's own slot config use.
@@ -61,21 +58,7 @@ console.log(JSON.stringify({
 
 def run_env_config(tutor_env, tmp_path, app_id, node_env="production"):
     """Run the rendered env.config.jsx for one MFE; the profile slot's contents."""
-    node = shutil.which("node")
-    require_service(node, "Node.js is not installed")
-    shutil.copy(tutor_env.env / "plugins/mfe/build/mfe/env.config.jsx", tmp_path / "env.config.mjs")
-    for package, source in STAND_INS.items():
-        package_dir = tmp_path / "node_modules" / package
-        package_dir.mkdir(parents=True)
-        (package_dir / "package.json").write_text(json.dumps({"name": package, "main": "index.js"}))
-        (package_dir / "index.js").write_text(source)
-    (tmp_path / "run.mjs").write_text(RUNNER)
-    result = subprocess.run(
-        [node, "run.mjs", PROFILE_SLOT], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
-        env={"PATH": "/usr/bin:/bin", "APP_ID": app_id, "NODE_ENV": node_env},
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return run_env_config_js(tutor_env, tmp_path, app_id, STAND_INS, RUNNER, PROFILE_SLOT, node_env=node_env)
 
 
 def test_widget_in_the_profile_slot(tutor_with_mfe, tmp_path):

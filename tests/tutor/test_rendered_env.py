@@ -235,7 +235,7 @@ def test_profile_mfe_gets_the_widget(tutor_with_mfe):
     install = "npm install --no-audit --no-fund --registry=$NPM_REGISTRY /openedx/credly/frontend-plugin-badges.tgz"
     profile_stage = dockerfile.split("FROM base AS profile-common", 1)[1].split("FROM ", 1)[0]
     assert install in profile_stage
-    assert dockerfile.count(install) == 1
+    assert profile_stage.count(install) == 1
 
 
 def test_profile_mfe_frames_the_page_without_the_widget(tutor_with_iframe):
@@ -243,8 +243,11 @@ def test_profile_mfe_frames_the_page_without_the_widget(tutor_with_iframe):
     assert "type: IFRAME_PLUGIN" in env_config
     assert "/credly/profile/badges/?username=" in env_config
     assert "iframe[title=\"Badges Earned\"] { height: 300px; }" in env_config
-    assert "frontend-plugin-badges" not in env_config
-    assert "frontend-plugin-badges" not in tutor_with_iframe.text("plugins/mfe/build/mfe/Dockerfile")
+    profile_block = env_config.split("if (process.env.APP_ID == 'profile') {", 1)[1].split("\n    }", 1)[0]
+    assert "frontend-plugin-badges" not in profile_block
+    dockerfile = tutor_with_iframe.text("plugins/mfe/build/mfe/Dockerfile")
+    # The learning MFE still installs the package, for its Course badges (CREDLY_COURSE_WIDGET).
+    assert "frontend-plugin-badges" not in dockerfile.split("FROM base AS profile-common", 1)[1].split("FROM ", 1)[0]
 
 
 def test_without_tutor_mfe_nothing_of_the_mfe(tutor_without_mfe):
@@ -279,4 +282,5 @@ def test_every_patch_is_one_tutor_or_tutor_mfe_renders():
     ours = sorted(path.name for path in (Path(plugin.__file__).parent / "patches").iterdir())
     assert len(ours) >= 10
     for name in ours:
-        assert name in names or any(name == f"{prefix}-profile" for prefix in prefixes), name
+        assert name in names or any(name == f"{prefix}-{mfe}" for prefix in prefixes
+                                    for mfe in ("profile", "learning")), name

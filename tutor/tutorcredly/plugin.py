@@ -27,10 +27,25 @@ WIDGET_TARBALL_IN_CONTEXT = "credly/frontend-plugin-badges.tgz"
 # The MFEs the widget package serves, and what it adds to each: (slot, the widget object that
 # the mfe-env-config-runtime-definitions-<mfe> patch defines). Each MFE named here gets the
 # widget's install step in its own Dockerfile stage.
+# Where the learning micro-frontend (frontend-app-learning) shows the course badges: beside the
+# Progress tab's certificate status (side panel on large screens, main body below) and on the
+# course exit page (its CourseRecommendationsSlot, shown to learners who passed).
+LEARNING_SLOTS = (
+    "org.openedx.frontend.learning.progress_tab_certificate_status_side_panel.v1",
+    "org.openedx.frontend.learning.progress_tab_certificate_status_main_body.v1",
+    "org.openedx.frontend.learning.course_recommendations.v1",
+)
 WIDGET_SLOTS = {
     # frontend-app-profile: below the learner's profile fields.
     "profile": [("org.openedx.frontend.profile.additional_profile_fields.v1", "credlyBadgesWidget")],
+    # frontend-app-learning: each entry spreads ``credlyCourseBadges(slotId)``, which the
+    # mfe-env-config-runtime-definitions-learning patch defines: the package's own plugins for
+    # the slot, or none when CREDLY_COURSE_WIDGET is false (slots are registered before the
+    # configuration is read).
+    "learning": [(slot, f"...credlyCourseBadges('{slot}')") for slot in LEARNING_SLOTS],
 }
+# The configuration switch under which each MFE's image installs the widget package.
+WIDGET_SWITCHES = {"profile": "CREDLY_MFE_WIDGET", "learning": "CREDLY_COURSE_WIDGET"}
 
 config = {
     "defaults": {
@@ -73,6 +88,8 @@ config = {
         # registry version or a tarball URL.
         "MFE_PACKAGE_VERSION": "",
         "MFE_IFRAME_HEIGHT": "300px",
+        # The learning MFE: the Course badges widget (same package as the profile's).
+        "COURSE_WIDGET": True,
     },
     "unique": {
         # Encrypts Credly credentials at rest; not SECRET_KEY, so rotating that one
@@ -125,12 +142,15 @@ def _copy_widget_tarball_unrendered(rendered, template_name):
     return rendered and template_name != WIDGET_TARBALL_TEMPLATE
 
 
-# The widget's install step, in the Dockerfile stage of every MFE the widget serves.
+# The widget's install step, in the Dockerfile stage of every MFE the widget serves, under that
+# MFE's switch: one package, one tarball, whichever MFEs show it.
 with open(os.path.join(HERE, "templates", "credly", "mfe-dockerfile-install-widget"), encoding="utf-8") as step:
     WIDGET_INSTALL_STEP = step.read()
-hooks.Filters.ENV_PATCHES.add_items(
-    [(f"mfe-dockerfile-post-npm-install-{mfe_name}", WIDGET_INSTALL_STEP) for mfe_name in WIDGET_SLOTS]
-)
+hooks.Filters.ENV_PATCHES.add_items([
+    (f"mfe-dockerfile-post-npm-install-{mfe_name}",
+     f"{{%- if {WIDGET_SWITCHES[mfe_name]} %}}{WIDGET_INSTALL_STEP}{{%- endif %}}")
+    for mfe_name in WIDGET_SLOTS
+])
 
 
 def _add_widget_slots():

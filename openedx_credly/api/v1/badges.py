@@ -49,6 +49,38 @@ class BadgesAPIView(BoundedBodyMixin, APIView):
         return response
 
     @staticmethod
+    def learner_asked_for(request, may_read_others, developer_message):
+        """
+        Whose badges the request asks for: the requester's, or those of ``?username=`` (or
+        ``?user_id=``, as the learning MFE's staff view of a learner's progress names her) if
+        ``may_read_others()``.
+
+        ``(learner, None)``, or ``(None, response)``: a 403 saying ``developer_message`` for a
+        requester who may not read others, a 404 for a learner who does not exist.
+        """
+        requester = request.user
+        username = request.query_params.get("username")
+        user_id = request.query_params.get("user_id")
+        if username:
+            wanted = {"username": username}
+        elif user_id:
+            if not user_id.isdigit():
+                raise ParseError("user_id must be a whole number.")
+            wanted = {"pk": int(user_id)}
+        else:
+            return requester, None
+        if all(getattr(requester, field) == value for field, value in wanted.items()):
+            return requester, None
+        if not may_read_others():
+            return None, error_response(status.HTTP_403_FORBIDDEN, developer_message,
+                                        _("You may only see your own badges."))
+        learner = get_user_model().objects.filter(**wanted).first()
+        if learner is None:
+            missing = f"No user named {username!r}." if username else f"No user with id {user_id}."
+            return None, error_response(status.HTTP_404_NOT_FOUND, missing)
+        return learner, None
+
+    @staticmethod
     def page_params(request):
         """``(page, page_size or None)`` from the query string; a 400 for anything else."""
         try:
@@ -94,19 +126,13 @@ class LearnerBadgesView(BadgesAPIView):
     def get(self, request):
         """A page of the requester's badges (or, for global staff, ``?username=``'s)."""
         requester = request.user
-        username = request.query_params.get("username")
-        learner = requester
-        if username and username != requester.username:
-            if not (requester.is_staff or requester.is_superuser):
-                return error_response(
-                    status.HTTP_403_FORBIDDEN,
-                    "Only global staff may read another user's badges.",
-                    _("You may only see your own badges."),
-                )
-            learner = get_user_model().objects.filter(username=username).first()
-            if learner is None:
-                return error_response(status.HTTP_404_NOT_FOUND, f"No user named {username!r}.")
-        else:
+        learner, refused = self.learner_asked_for(
+            request, lambda: requester.is_staff or requester.is_superuser,
+            "Only global staff may read another user's badges.",
+        )
+        if refused:
+            return refused
+        if learner == requester:
             panel.schedule_first_view_import(requester)
         number, size = self.page_params(request)
         page = panel.learner_badges(learner, page=number, page_size=size)
