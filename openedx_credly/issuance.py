@@ -25,7 +25,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from openedx_credly.credly.client import DEFAULT_TIMEOUT
-from openedx_credly.models import BadgeIssuance, CredlyOrganization, IssuedBadge
+from openedx_credly.models import BadgeIssuance, BadgeTemplate, CredlyOrganization, IssuedBadge
 
 QUEUED = IssuedBadge.STATE_QUEUED
 FAILED = IssuedBadge.STATE_FAILED
@@ -386,17 +386,24 @@ def due_badge_ids(now=None, limit=5000):
         .order_by("next_attempt_at", "id")
         .values_list("badge_id", flat=True)[:limit]
     )
+    # Oldest first, in the order of the (state, modified) index: no sort of every queued badge.
     never_started = list(
         IssuedBadge.objects.filter(state=QUEUED, current_issuance__isnull=True, modified__lt=cutoff)
         .exclude(template__organization__in=blocked)
-        .order_by("id")
+        .order_by("modified", "id")
         .values_list("id", flat=True)[:max(0, limit - len(started))]
     )
     return started + never_started
 
 
 def waiting_badge_ids(organization_pk):
-    """Every queued badge of an organization (after an operator reconnected it)."""
-    return list(IssuedBadge.objects.filter(
-        template__organization_id=organization_pk, state=QUEUED,
-    ).values_list("id", flat=True))
+    """
+    Every queued badge of an organization (after an operator reconnected it).
+
+    ``template_id IN (its templates)`` without a join, read through the (state, template)
+    index: only the organization's queued rows, whatever the size of the table.
+    """
+    template_ids = list(BadgeTemplate.objects.filter(organization_id=organization_pk).values_list("id", flat=True))
+    if not template_ids:
+        return []
+    return list(IssuedBadge.objects.filter(state=QUEUED, template_id__in=template_ids).values_list("id", flat=True))
