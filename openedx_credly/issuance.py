@@ -377,19 +377,21 @@ def due_badge_ids(now=None, limit=5000):
     """
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=int(settings.CREDLY_QUEUE_GRACE_PERIOD))
-    blocked = blocked_organizations(now)
+    # The templates of blocked organizations, by id: the badge table is never joined to the organizations.
+    blocked = list(BadgeTemplate.objects.filter(organization__in=blocked_organizations(now))
+                   .values_list("pk", flat=True))
     started = list(
         BadgeIssuance.objects.filter(state=QUEUED, modified__lt=cutoff)
         .filter(_unclaimed(now))
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=now))
-        .exclude(badge__template__organization__in=blocked)
+        .exclude(badge__template_id__in=blocked)
         .order_by("next_attempt_at", "id")
         .values_list("badge_id", flat=True)[:limit]
     )
     # Oldest first, in the order of the (state, modified) index: no sort of every queued badge.
     never_started = list(
         IssuedBadge.objects.filter(state=QUEUED, current_issuance__isnull=True, modified__lt=cutoff)
-        .exclude(template__organization__in=blocked)
+        .exclude(template_id__in=blocked)
         .order_by("modified", "id")
         .values_list("id", flat=True)[:max(0, limit - len(started))]
     )

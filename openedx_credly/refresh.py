@@ -262,12 +262,15 @@ def pending_badge_ids(organization=None, limit=None, now=None):
     """
     now = now or _now()
     rows = IssuedBadge.objects.filter(state=IssuedBadge.STATE_PENDING).exclude(credly_badge_id="")
+    # Templates by id, never a join: the (state, modified) index then gives the rows in order, no sort.
     if organization is not None:
-        rows = rows.filter(template__organization=organization)
-    blocked = CredlyOrganization.objects.filter(
+        rows = rows.filter(template_id__in=list(organization.templates.values_list("pk", flat=True)))
+    blocked = list(BadgeTemplate.objects.filter(organization__in=CredlyOrganization.objects.filter(
         Q(is_active=False) | Q(connection_lost_at__isnull=False) | Q(issuing_paused_until__gt=now)
-    )
-    rows = rows.exclude(template__organization__in=blocked).order_by("modified", "pk").values_list("pk", flat=True)
+    )).values_list("pk", flat=True))
+    if blocked:
+        rows = rows.exclude(template_id__in=blocked)
+    rows = rows.order_by("modified", "pk").values_list("pk", flat=True)
     return list(rows[:limit] if limit else rows)
 
 
