@@ -329,6 +329,7 @@ class IssuedBadgeAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     search_fields = ("credly_badge_id",)  # searched by get_search_results: exact values, through indexes
     search_help_text = _("An exact username, recipient email address, Credly badge ID or course ID.")
     list_prefetch = ("user", "template", "learning_path", "milestone")
+    ordering = ("-earned_at", "-id")  # newest first, through the earned_at index
     inlines = [BadgeIssuanceInline]
     actions = ["retry_action"]
     readonly_fields = [field.name for field in IssuedBadge._meta.fields if field.editable]

@@ -37,7 +37,8 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self):
-        return self.object_list[:COUNT_CAP + 1].count()
+        # Unordered: the count reads the filter's index, not the page's order.
+        return self.object_list.order_by()[:COUNT_CAP + 1].count()
 
     @property
     def count_is_capped(self):

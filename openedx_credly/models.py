@@ -287,6 +287,8 @@ class IssuedBadge(models.Model):
             models.Index(fields=["user", "state"], name="credly_badge_user_state"),
             # A reconnected organization's queued badges: state, then its templates' ids (issuance.waiting_badge_ids).
             models.Index(fields=["state", "template"], name="credly_badge_state_template"),
+            # The admin's list, newest earned first, and its date filter.
+            models.Index(fields=["earned_at"], name="credly_badge_earned"),
             # The admin's exact search by the email address a badge was sent to.
             models.Index(fields=["recipient_email"], name="credly_badge_recipient_email"),
         ]
