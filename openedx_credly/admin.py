@@ -434,8 +434,12 @@ class WebhookEventAdmin(LargeTableAdminMixin, OrganizationNameMixin, admin.Model
     list_display = ("received_at", "organization_name", "event_id", "outcome")
     list_prefetch = ("organization",)
     list_filter = ("outcome", WebhookEventTypeFilter, "organization")
-    search_fields = ("=event_id",)  # exact: the event_id index serves it
+    search_fields = ("event_id",)  # searched by get_search_results: the exact id, through its index
     search_help_text = _("An exact event ID.")
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        return (queryset.filter(event_id=term) if term else queryset), False
 
     def has_add_permission(self, request):
         return False

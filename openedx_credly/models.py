@@ -287,8 +287,9 @@ class IssuedBadge(models.Model):
             models.Index(fields=["user", "state"], name="credly_badge_user_state"),
             # A reconnected organization's queued badges: state, then its templates' ids (issuance.waiting_badge_ids).
             models.Index(fields=["state", "template"], name="credly_badge_state_template"),
-            # The admin's list, newest earned first, and its date filter.
+            # The admin's list, newest earned first, and its date filter; the same within one state.
             models.Index(fields=["earned_at"], name="credly_badge_earned"),
+            models.Index(fields=["state", "earned_at"], name="credly_badge_state_earned"),
             # The admin's exact search by the email address a badge was sent to.
             models.Index(fields=["recipient_email"], name="credly_badge_recipient_email"),
         ]

@@ -73,6 +73,10 @@ class Migration(migrations.Migration):
             index=models.Index(fields=['earned_at'], name='credly_badge_earned'),
         ),
         migrations.AddIndex(
+            model_name='issuedbadge',
+            index=models.Index(fields=['state', 'earned_at'], name='credly_badge_state_earned'),
+        ),
+        migrations.AddIndex(
             model_name='webhookevent',
             index=models.Index(fields=['event_id'], name='credly_hook_event_id'),
         ),

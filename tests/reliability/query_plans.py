@@ -6,7 +6,9 @@ Reusable: run the plugin's real code under ``captured_selects`` and hand each st
 
 * SQLite: ``EXPLAIN QUERY PLAN``; a full scan is a ``SCAN <table>`` step without an index.
 * MariaDB/MySQL: ``EXPLAIN``; a full scan is access type ``ALL`` (every row) or ``index``
-  (every entry of an index, which costs the same as the table on a big one).
+  (every entry of an index, which costs the same as the table on a big one), except an
+  ``index`` read of a statement with a LIMIT (a page read in the order of an index, which
+  stops at its LIMIT: the admin's newest-first page, its capped count).
 """
 import re
 
@@ -48,11 +50,17 @@ def full_scans(sql, tables):
         if name not in names:
             continue
         if connection.vendor == "sqlite":
-            if access == "SCAN" and not index:
+            # An unfiltered page or capped count read in rowid order stops at its LIMIT.
+            if access == "SCAN" and not index and not (limited(sql) and " WHERE " not in sql):
                 scans.append((name, access, index))
-        elif access in ("ALL", "index") or not index:
+        elif access == "ALL" or not index or (access == "index" and not limited(sql)):
             scans.append((name, access, index))
     return scans
+
+
+def limited(sql):
+    """Whether ``sql`` (or the derived table it counts) stops at a LIMIT."""
+    return re.search(r"\bLIMIT \d+\)? ?(?:subquery)?\s*$", sql.strip()) is not None
 
 
 def table_aliases(sql, tables):
