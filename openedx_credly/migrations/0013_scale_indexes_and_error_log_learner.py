@@ -5,14 +5,14 @@ Safe to run online on MariaDB/MySQL (InnoDB), while the LMS keeps writing:
 
 * ``AddIndex``: Django emits a plain ``CREATE INDEX … ON … (…)``; InnoDB builds a secondary
   index with ``ALGORITHM=INPLACE, LOCK=NONE`` by default, so reads and writes go on while
-  it is built (on 2M issued badges: about a minute per index on a small server). To be
-  sure nothing falls back to a copy, run the statements of ``manage.py sqlmigrate
-  openedx_credly 0013`` by hand with ``, ALGORITHM=INPLACE, LOCK=NONE`` appended (the server
-  then refuses rather than locks), and ``migrate --fake`` this migration afterwards.
-* ``AddField`` of ``learner``: a nullable column at the end of the table (``ALGORITHM=INSTANT``
-  on MariaDB 10.3+ and MySQL 8) plus its index (in place, as above). The field has no
-  database foreign key (``db_constraint=False``): adding one needs ``foreign_key_checks=0``
-  to run in place, and otherwise copies the table under a lock.
+  it is built (about 7 s per index on 2M issued badges on a small server).
+* ``AddField`` of ``learner``: ``ALTER TABLE … ADD COLUMN learner_id integer NULL``
+  (``ALGORITHM=INSTANT`` on MariaDB 10.3+ and MySQL 8) plus its index (in place, as above).
+  The field has no database foreign key (``db_constraint=False``): adding one runs in place
+  only with ``foreign_key_checks=0``, and otherwise copies the table under a lock.
+* To be sure nothing falls back to a copy, migrate with ``SET SESSION
+  alter_algorithm='INPLACE'`` (MariaDB 10.3+, e.g. as the database's ``init_command``): a
+  statement that cannot run in place then fails instead of locking.
 * The data step fills ``learner`` of existing entries that name a badge, in batches of
   1,000 rows by primary key.
 
