@@ -36,7 +36,8 @@ SIZES = {
 ORGANIZATIONS, TEMPLATES, MAPPINGS = 3, 500, 5_000
 BIG_TABLE_ROWS = 100_000
 RATIO_TARGET = 2
-# The state of badge n, from a hash of n: 70 % accepted, 20 % pending, 3 % rejected, 4 % revoked, 2 % failed, 1 % queued.
+# The state of badge n, from a hash of n:
+# 70 % accepted, 20 % pending, 3 % rejected, 4 % revoked, 2 % failed, 1 % queued.
 STATE_SQL = ("CASE WHEN CRC32(seq) % 100 < 70 THEN 'accepted' WHEN CRC32(seq) % 100 < 90 THEN 'pending' "
              "WHEN CRC32(seq) % 100 < 93 THEN 'rejected' WHEN CRC32(seq) % 100 < 97 THEN 'revoked' "
              "WHEN CRC32(seq) % 100 < 99 THEN 'failed' ELSE 'queued' END")
@@ -69,13 +70,7 @@ def _load(size):
     from django.db import connection
     from opaque_keys.edx.keys import CourseKey
 
-    from openedx_credly.models import (
-        BadgeTemplate,
-        CourseBadgeTemplate,
-        CredlyOrganization,
-        IssuedBadge,
-        Milestone,
-    )
+    from openedx_credly.models import BadgeTemplate, CourseBadgeTemplate, CredlyOrganization, IssuedBadge, Milestone
 
     counts = SIZES[size]
     organizations = [CredlyOrganization.objects.create(name=f"Bench org {n}", organization_id=f"bench-org-{n}",
@@ -95,7 +90,8 @@ def _load(size):
             SELECT seq, '!', 0, CONCAT('learner', seq), 'Bench', CONCAT('Learner ', seq),
                 CONCAT('learner', seq, '@example.com'), 0, 1, NOW() FROM seq_1_to_{counts['users']}""",
         f"""INSERT INTO standin_course (course_id, display_name, other_course_settings)
-            SELECT CONCAT('course-v1:Bench+C', seq, '+2026'), CONCAT('Course ', seq), '{{}}' FROM seq_1_to_{MAPPINGS}""",
+            SELECT CONCAT('course-v1:Bench+C', seq, '+2026'), CONCAT('Course ', seq), '{{}}'
+            FROM seq_1_to_{MAPPINGS}""",
         # Two badges per learner, badge n of course n % 5000 + 1 and its template; issuance n is badge n's
         # (queued badges whose hash ends in 7 were never tried: no issuance).
         f"""INSERT INTO openedx_credly_issuedbadge (id, user_id, template_id, course_id, recipient_email,
@@ -181,6 +177,7 @@ def _prepare(size, keep):
 
 
 def _database_has_rows(name):
+    """Whether ``name`` holds the tables and the admin a previous run loaded."""
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -214,7 +211,9 @@ class Site:
         self.retiring = iter(range(SIZES[size]["users"] // 3, SIZES[size]["users"], 97))
         self.grade_learners = iter(range(SIZES[size]["users"] // 4, SIZES[size]["users"], 89))
 
-    def get(self, client, url):
+    @staticmethod
+    def get(client, url):
+        """GET ``url``; a page that does not answer 200 stops the benchmark."""
         response = client.get(url)
         if response.status_code != 200:
             raise RuntimeError(f"{url} answered {response.status_code}: {response.content[:300]!r}")
@@ -222,6 +221,7 @@ class Site:
 
 
 def _retire(site):
+    """Retire the next learner (each round retires another: a retired learner has nothing left to scrub)."""
     from django.contrib.auth import get_user_model
 
     from openedx_credly import retirement
@@ -230,7 +230,7 @@ def _retire(site):
     return 1
 
 
-def _sweep(site):
+def _sweep(_site):
     from openedx_credly import health, issuance
 
     health.record_sweep()
@@ -333,6 +333,7 @@ def _real_table(name, sql):
 
 
 def table_sizes():
+    """``{table: estimated rows}`` of the active database."""
     from django.db import connection
 
     with connection.cursor() as cursor:

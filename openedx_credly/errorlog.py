@@ -18,7 +18,7 @@ from openedx_credly.models import CredlyErrorLog
 log = logging.getLogger(__name__)
 
 
-def record(organization, kind, error, details="", badge=None, learner_id=None):
+def record(organization, kind, error, details="", *, badge=None, learner_id=None):
     """Add an entry to ``organization``'s error log, linked to the learner it is about (``badge``'s by default)."""
     log.warning("Credly organization %s: %s. %s", organization.organization_id, error, details)
     if learner_id is None and badge is not None:
@@ -95,7 +95,7 @@ def issuance_failed(badge, reason):
     )
 
 
-def learner_data_incomplete(organization, course_key, username, reason, learner_id=None):
+def learner_data_incomplete(organization, course_key, username, reason, *, learner_id=None):
     """The learner (``learner_id``, when the account exists) earned a badge, but what Credly needs is missing."""
     return record(
         organization,
