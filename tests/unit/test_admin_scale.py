@@ -73,6 +73,7 @@ def test_a_count_beyond_the_cap_is_shown_as_the_cap_plus(admin_client, rows, mon
     monkeypatch.setattr(admin_lists, "COUNT_CAP", 3)
     page, _selects = _page(admin_client, "issuedbadge")
     assert "3+ issued badges" in page
+    assert "Select all 3+ issued badges" in page and "All 3+ selected" in page  # the action bar says so too
     page, _selects = _page(admin_client, "issuedbadge", {"q": "b-1"})
     assert "1 issued badge" in page
 
