@@ -210,6 +210,7 @@ class Site:
         self.organization = CredlyOrganization.objects.order_by("pk").first()
         self.retiring = iter(range(SIZES[size]["users"] // 3, SIZES[size]["users"], 97))
         self.grade_learners = iter(range(SIZES[size]["users"] // 4, SIZES[size]["users"], 89))
+        self.milestone_learners = iter(range(SIZES[size]["users"] // 5, SIZES[size]["users"], 83))
 
     @staticmethod
     def get(client, url):
@@ -256,6 +257,47 @@ def _certificate_event(site):
     return 1
 
 
+def _milestone(site):
+    """A learner's fifth completion earns the "Five courses" milestone, in a transaction rolled back."""
+    from django.db import transaction
+    from django.utils import timezone
+    from opaque_keys.edx.keys import CourseKey
+
+    from openedx_credly import milestones
+    from openedx_credly.achievements import Achievement
+    from openedx_credly.models import CourseCompletionRecord
+
+    user_id, now = next(site.milestone_learners), timezone.now()
+    with transaction.atomic():
+        CourseCompletionRecord.objects.bulk_create([  # two completions recorded before: four with these
+            CourseCompletionRecord(user_id=user_id, course_id=CourseKey.from_string(f"course-v1:Bench+M{n}+2026"),
+                                   completed_at=now) for n in range(2)])
+        earned = milestones.record_completion_safely(Achievement(
+            user_id=user_id, course_key=CourseKey.from_string("course-v1:Bench+M9+2026"), trigger="certificate",
+            earned_at=now))
+        transaction.set_rollback(True)
+    if len(earned) != 1:
+        raise RuntimeError(f"the fifth completion of learner {user_id} earned {earned}, not one milestone badge")
+    return 1
+
+
+def _webhook(site):
+    """A webhook notification recorded (and its fetch scheduled), in a transaction rolled back."""
+    import uuid
+
+    from django.db import transaction
+
+    from openedx_credly import webhooks
+
+    with transaction.atomic():
+        event = webhooks.receive_notification(site.organization.organization_id, f"bench-{uuid.uuid4()}",
+                                              "badge.state.changed")
+        transaction.set_rollback(True)
+    if event is None:
+        raise RuntimeError("the webhook notification was not recorded")
+    return 1
+
+
 def operations():
     """``{name: (run(site) -> rows of its own work, per_row)}``, in the order they are printed."""
     from openedx_credly import issuance, refresh, retention
@@ -287,6 +329,8 @@ def operations():
         "learner API": (lambda s: s.get(s.learner, "/api/credly/v1/badges/"), False),
         "learner panel": (lambda s: s.get(s.learner, "/credly/profile/badges/"), False),
         "certificate event": (_certificate_event, False),
+        "fifth completion earning a milestone": (_milestone, False),
+        "webhook notification received": (_webhook, False),
     }
 
 
