@@ -1,4 +1,4 @@
-.PHONY: help requirements test test-unit test-integration test-model demo bench quality pylint style isort_check migrations_check \
+.PHONY: help requirements test test-unit test-integration test-model demo bench bench-scale quality pylint style isort_check migrations_check \
         annotations_check pii_check dist_check upgrade clean compile_translations extract_translations services \
         frontend-requirements test-frontend frontend-bundle widget_tarball dist workflows_check requirements_compile
 
@@ -62,6 +62,9 @@ demo: $(STAMP) ## run the demo: fake Credly, a learner passes, a badge is issued
 
 bench: $(STAMP) ## run the benchmarks (needs Redis for the burst benchmark)
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+bench-scale: $(STAMP) ## the scale benchmark on MariaDB: 20k and 2M badges side by side (BENCH_ARGS=--keep keeps and reuses them)
+	DEVHOST_DB=mysql $(BIN)/python -m benchmarks.scale $(BENCH_ARGS)
 
 # Everything Python in the repository; tests get the pytest idiom (fixtures are arguments named like
 # module-level functions, often used only for what they set up) without per-file disables.

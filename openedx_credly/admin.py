@@ -20,8 +20,16 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from openedx_credly import award_rules, health, issuance, scheduling, sync
+from openedx_credly import award_rules, health, issuance, scheduling, sync, webhooks
 from openedx_credly.admin_actions import start_backfill
+from openedx_credly.admin_lists import (
+    FixedChoicesFilter,
+    LargeTableAdminMixin,
+    RecentDateFilter,
+    TemplateOrganizationFilter,
+    learner_ids,
+    search_issued_badges,
+)
 from openedx_credly.forms import CourseBadgeTemplateForm, CredlyOrganizationForm
 from openedx_credly.models import (
     BadgeIssuance,
@@ -314,15 +322,16 @@ class CourseBadgeTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(IssuedBadge)
-class IssuedBadgeAdmin(admin.ModelAdmin):
+class IssuedBadgeAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     """Every badge earned: where it stands, and a retry for the failed ones."""
 
     list_display = ("learner", "template", "earned_for", "state", "earned_on")
-    list_filter = ("state", "template__organization", "template")
-    search_fields = ("user__username", "recipient_email", "credly_badge_id", "course_id")
-    list_select_related = ("user", "template", "learning_path", "milestone", "current_issuance")
+    list_filter = ("state", TemplateOrganizationFilter, "template", RecentDateFilter)
+    search_fields = ("credly_badge_id",)  # searched by get_search_results: exact values, through indexes
+    search_help_text = _("An exact username, recipient email address, Credly badge ID or course ID.")
+    list_prefetch = ("user", "template", "learning_path", "milestone")
+    ordering = ("-earned_at", "-id")  # newest first, through the earned_at index
     inlines = [BadgeIssuanceInline]
-    date_hierarchy = "earned_at"
     actions = ["retry_action"]
     readonly_fields = [field.name for field in IssuedBadge._meta.fields if field.editable]
 
@@ -337,9 +346,13 @@ class IssuedBadgeAdmin(admin.ModelAdmin):
         """Retrying changes the badge's issuance: for those the model's change permission is granted to."""
         return request.user.has_perm(f"{self.opts.app_label}.change_{self.opts.model_name}")
 
-    @admin.display(description=_("learner"), ordering="user__username")
+    @admin.display(description=_("learner"))
     def learner(self, obj):
         return obj.user.get_username()
+
+    def get_search_results(self, request, queryset, search_term):
+        """Badges whose learner's username, recipient email, Credly id or course id is the term, through indexes."""
+        return search_issued_badges(queryset, search_term), False
 
     @admin.display(description=_("earned for"), ordering="course_id")
     def earned_for(self, obj):
@@ -397,14 +410,21 @@ class IssuedBadgeAdmin(admin.ModelAdmin):
 
 
 @admin.register(CredlyErrorLog)
-class CredlyErrorLogAdmin(OrganizationNameMixin, admin.ModelAdmin):
+class CredlyErrorLogAdmin(LargeTableAdminMixin, OrganizationNameMixin, admin.ModelAdmin):
     """What went wrong, newest first; read-only."""
 
     list_display = ("created", "organization_name", "kind", "error")
-    list_select_related = ("organization",)
+    list_prefetch = ("organization",)
     list_filter = ("kind", "organization")
-    search_fields = ("error", "details")
+    search_fields = ("learner__username",)  # searched by get_search_results: the learner, through indexes
+    search_help_text = _("The exact username of the learner an entry is about.")
     ordering = ("-created", "-id")
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return queryset.filter(learner_id__in=learner_ids(term)), False
 
     def changelist_view(self, request, extra_context=None):
         _sweeper_notice(request, quiet_when_well=True)
@@ -420,14 +440,28 @@ class CredlyErrorLogAdmin(OrganizationNameMixin, admin.ModelAdmin):
         return False
 
 
+class WebhookEventTypeFilter(FixedChoicesFilter):
+    """The event types Credly notifies, known in advance."""
+
+    title = _("event type")
+    parameter_name = "event_type"
+    field_name = "event_type"
+    values = webhooks.BADGE_EVENTS
+
+
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(OrganizationNameMixin, admin.ModelAdmin):
+class WebhookEventAdmin(LargeTableAdminMixin, OrganizationNameMixin, admin.ModelAdmin):
     """Notifications received from Credly."""
 
     list_display = ("received_at", "organization_name", "event_id", "outcome")
-    list_select_related = ("organization",)
-    list_filter = ("outcome", "event_type", "organization")
-    search_fields = ("event_id",)
+    list_prefetch = ("organization",)
+    list_filter = ("outcome", WebhookEventTypeFilter, "organization")
+    search_fields = ("event_id",)  # searched by get_search_results: the exact id, through its index
+    search_help_text = _("An exact event ID.")
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        return (queryset.filter(event_id=term) if term else queryset), False
 
     def has_add_permission(self, request):
         return False

@@ -72,7 +72,8 @@ def _record_course_badges(achievement, mappings):
     if problem:
         for organization in {mapping.template.organization for mapping in mappings}:
             errorlog.learner_data_incomplete(
-                organization, achievement.course_key, achievement.username or getattr(user, "username", ""), problem
+                organization, achievement.course_key, achievement.username or getattr(user, "username", ""), problem,
+                learner_id=getattr(user, "pk", None),
             )
         return []
 

@@ -3,6 +3,9 @@ The operator's error log: what went wrong, in words that say what to do.
 
 Every entry is also written to the Python log. Nothing here ever receives a secret:
 callers pass Credly's own message (which never echoes credentials) or our words.
+
+An entry about a learner carries a link to her (``learner``: the badge's learner, or the
+one given), so that her retirement finds her entries through an index, never by text.
 """
 import logging
 from datetime import timezone as dt_timezone
@@ -16,12 +19,15 @@ from openedx_credly.models import CredlyErrorLog
 log = logging.getLogger(__name__)
 
 
-def record(organization, kind, error, details="", badge=None):
-    """Add an entry to ``organization``'s error log."""
+def record(organization, kind, error, details="", *, badge=None, learner_id=None):
+    """Add an entry to ``organization``'s error log, linked to the learner it is about (``badge``'s by default)."""
     log.warning("Credly organization %s: %s. %s", organization.organization_id, error, details)
+    if learner_id is None and badge is not None:
+        learner_id = badge.user_id
     with transaction.atomic():  # a savepoint of its own: this may run inside the platform's transaction
         return CredlyErrorLog.objects.create(
             organization=organization, kind=kind, error=str(error)[:255], details=str(details), badge=badge,
+            learner_id=learner_id,
         )
 
 
@@ -91,8 +97,8 @@ def issuance_failed(badge, reason):
     )
 
 
-def learner_data_incomplete(organization, course_key, username, reason):
-    """The learner earned a badge, but what Credly needs about them is missing."""
+def learner_data_incomplete(organization, course_key, username, reason, *, learner_id=None):
+    """The learner (``learner_id``, when the account exists) earned a badge, but what Credly needs is missing."""
     return record(
         organization,
         CredlyErrorLog.KIND_LEARNER_DATA,
@@ -100,6 +106,7 @@ def learner_data_incomplete(organization, course_key, username, reason):
         _("Learner %(username)s earned the badge of %(course)s, but %(reason)s") % {
             "username": username or _("(unknown)"), "course": course_key, "reason": reason,
         },
+        learner_id=learner_id,
     )
 
 

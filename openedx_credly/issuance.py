@@ -41,7 +41,7 @@ from django.db.models import Case, F, Max, Q, Value, When
 from django.utils import timezone
 
 from openedx_credly.credly.client import DEFAULT_TIMEOUT
-from openedx_credly.models import BadgeIssuance, CredlyOrganization, HeldCredlyBadge, IssuedBadge
+from openedx_credly.models import BadgeIssuance, BadgeTemplate, CredlyOrganization, HeldCredlyBadge, IssuedBadge
 
 log = logging.getLogger(__name__)
 
@@ -483,6 +483,11 @@ def blocked_organizations(now):
     )
 
 
+def blocked_template_ids(now):
+    """The templates of blocked organizations, by id: the badge table is never joined to the organizations."""
+    return list(BadgeTemplate.objects.filter(organization__in=blocked_organizations(now)).values_list("pk", flat=True))
+
+
 def due_badge_ids(now=None, limit=5000):
     """
     Ids of queued badges that nobody is working on and whose time has come.
@@ -493,19 +498,20 @@ def due_badge_ids(now=None, limit=5000):
     """
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=int(settings.CREDLY_QUEUE_GRACE_PERIOD))
-    blocked = blocked_organizations(now)
+    blocked = blocked_template_ids(now)
     started = list(
         BadgeIssuance.objects.filter(state=QUEUED, modified__lt=cutoff, revoke_requested=False)
         .filter(_unclaimed(now))
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=now))
-        .exclude(badge__template__organization__in=blocked)
+        .exclude(badge__template_id__in=blocked)
         .order_by("next_attempt_at", "id")
         .values_list("badge_id", flat=True)[:limit]
     )
+    # Oldest first, in the order of the (state, modified) index: no sort of every queued badge.
     never_started = list(
         IssuedBadge.objects.filter(state=QUEUED, current_issuance__isnull=True, modified__lt=cutoff)
-        .exclude(template__organization__in=blocked)
-        .order_by("id")
+        .exclude(template_id__in=blocked)
+        .order_by("modified", "id")
         .values_list("id", flat=True)[:max(0, limit - len(started))]
     )
     return started + never_started
@@ -523,14 +529,20 @@ def revocations_due(now=None, limit=5000):
                                      modified__lt=cutoff)
         .filter(_unclaimed(now))
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=now))
-        .exclude(badge__template__organization__in=blocked_organizations(now))
+        .exclude(badge__template_id__in=blocked_template_ids(now))
         .order_by("next_attempt_at", "id")
         .values_list("badge_id", flat=True)[:limit]
     )
 
 
 def waiting_badge_ids(organization_pk):
-    """Every queued badge of an organization (after an operator reconnected it)."""
-    return list(IssuedBadge.objects.filter(
-        template__organization_id=organization_pk, state=QUEUED,
-    ).values_list("id", flat=True))
+    """
+    Every queued badge of an organization (after an operator reconnected it).
+
+    ``template_id IN (its templates)`` without a join, read through the (state, template)
+    index: only the organization's queued rows, whatever the size of the table.
+    """
+    template_ids = list(BadgeTemplate.objects.filter(organization_id=organization_pk).values_list("id", flat=True))
+    if not template_ids:
+        return []
+    return list(IssuedBadge.objects.filter(state=QUEUED, template_id__in=template_ids).values_list("id", flat=True))

@@ -375,7 +375,7 @@ def _issue(path, earners, event_type=""):
         if problem:
             errorlog.learner_data_incomplete(
                 path.template.organization, _("the learning path %(name)s") % {"name": path.name},
-                user.username, problem,
+                user.username, problem, learner_id=user.pk,
             )
             continue
         full_name = (achievement.full_name or names.get(user.pk) or "").strip()

@@ -246,7 +246,7 @@ def issue(milestone, earners, event_type=EVENT_TYPE):
         if problem:
             errorlog.learner_data_incomplete(
                 milestone.template.organization, _("the milestone %(name)s") % {"name": milestone.name},
-                user.username, problem,
+                user.username, problem, learner_id=user.pk,
             )
             continue
         badges.append(IssuedBadge(

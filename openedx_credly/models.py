@@ -285,6 +285,13 @@ class IssuedBadge(models.Model):
             # Badges queued but never tried (the sweeper), pending badges least recently checked (refresh).
             models.Index(fields=["state", "modified"], name="credly_badge_state_modified"),
             models.Index(fields=["user", "state"], name="credly_badge_user_state"),
+            # A reconnected organization's queued badges: state, then its templates' ids (issuance.waiting_badge_ids).
+            models.Index(fields=["state", "template"], name="credly_badge_state_template"),
+            # The admin's list, newest earned first, and its date filter; the same within one state.
+            models.Index(fields=["earned_at"], name="credly_badge_earned"),
+            models.Index(fields=["state", "earned_at"], name="credly_badge_state_earned"),
+            # The admin's exact search by the email address a badge was sent to.
+            models.Index(fields=["recipient_email"], name="credly_badge_recipient_email"),
         ]
 
     def __str__(self):
@@ -390,10 +397,12 @@ class CredlyErrorLog(models.Model):
     """
     What went wrong with an organization, in words an operator can act on.
 
-    .. pii: Details of a failed badge name the learner's email address (or name). When the
-       learner retires, both are replaced by "[retired learner]" (retirement.py); entries are
-       deleted after CREDLY_ERROR_LOG_RETENTION_DAYS.
-    .. pii_types: email_address, name
+    .. pii: Details of an entry about a learner name her email address, name or username, and
+       ``learner`` links the entry to her account. When the learner retires, the entries linked
+       to her have those replaced by "[retired learner]" (retirement.py reads them through the
+       ``learner`` index, never by searching the text); entries are deleted after
+       CREDLY_ERROR_LOG_RETENTION_DAYS.
+    .. pii_types: email_address, name, username
     .. pii_retirement: local_api
     """
 
@@ -429,6 +438,13 @@ class CredlyErrorLog(models.Model):
     details = models.TextField(_("details"), blank=True, default="")
     badge = models.ForeignKey(
         IssuedBadge, null=True, blank=True, on_delete=models.SET_NULL, related_name="errors", verbose_name=_("badge"),
+    )
+    # The learner the entry is about (set by errorlog.py), so that her retirement finds her entries
+    # through this index. No database constraint: adding one would copy the table on MariaDB
+    # (see migration 0013); Django still applies SET_NULL if an account is ever deleted.
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, db_constraint=False,
+        related_name="+", verbose_name=_("learner"),
     )
 
     class Meta:
@@ -481,6 +497,8 @@ class WebhookEvent(models.Model):
             models.UniqueConstraint(fields=["organization", "event_id"], name="credly_one_webhook_event"),
         ]
         indexes = [
+            # The admin's exact search by event id, whatever the organization.
+            models.Index(fields=["event_id"], name="credly_hook_event_id"),
             # The flood budget: unconfirmed events of the last hour, and fetches in flight.
             models.Index(fields=["organization", "outcome", "processed_at"], name="credly_hook_org_outcome_done"),
             models.Index(fields=["organization", "outcome", "queued_at"], name="credly_hook_org_outcome_queue"),

@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 # How many badge rows one query loads while refreshing.
 REFRESH_CHUNK = 100
+# Ids of pending badges read per query (pending_badge_ids).
+PENDING_IDS_BATCH = 1000
 # Recorded as the "earned through event" of imported badges.
 IMPORT_EVENT_TYPE = "credly.import"
 
@@ -282,17 +284,32 @@ def pending_badge_ids(organization=None, limit=None, now=None):
     Ids of badges pending on our side that can be refreshed now, least recently checked first.
 
     Every refresh touches ``modified``, so successive runs go round all pending badges,
-    starting with the oldest.
+    starting with the oldest. Read in batches that each continue where the last one ended
+    (``modified, id`` after the last seen), in the order of the (state, modified) index: no
+    sort, and (unless an organization is blocked) no row read, whatever the number of
+    pending badges.
     """
     now = now or _now()
-    rows = IssuedBadge.objects.filter(state=IssuedBadge.STATE_PENDING).exclude(credly_badge_id="")
+    rows = IssuedBadge.objects.filter(state=IssuedBadge.STATE_PENDING)
+    # Templates by id, never a join to the organizations.
     if organization is not None:
-        rows = rows.filter(template__organization=organization)
-    blocked = CredlyOrganization.objects.filter(
+        rows = rows.filter(template_id__in=list(organization.templates.values_list("pk", flat=True)))
+    blocked = list(BadgeTemplate.objects.filter(organization__in=CredlyOrganization.objects.filter(
         Q(is_active=False) | Q(connection_lost_at__isnull=False) | Q(issuing_paused_until__gt=now)
-    )
-    rows = rows.exclude(template__organization__in=blocked).order_by("modified", "pk").values_list("pk", flat=True)
-    return list(rows[:limit] if limit else rows)
+    )).values_list("pk", flat=True))
+    if blocked:
+        rows = rows.exclude(template_id__in=blocked)
+    ids, after = [], None
+    while limit is None or len(ids) < limit:
+        size = PENDING_IDS_BATCH if limit is None else min(PENDING_IDS_BATCH, limit - len(ids))
+        batch = rows if after is None else rows.filter(
+            Q(modified__gt=after[0]) | Q(modified=after[0], pk__gt=after[1]))
+        batch = list(batch.order_by("modified", "pk").values_list("modified", "pk")[:size])
+        ids.extend(pk for _modified, pk in batch)
+        if len(batch) < size:
+            break
+        after = batch[-1]
+    return ids
 
 
 def refresh_pending(organization=None, limit=None):
@@ -308,7 +325,7 @@ def refresh_pending(organization=None, limit=None):
     for start in range(0, len(ids), REFRESH_CHUNK):
         chunk = ids[start:start + REFRESH_CHUNK]
         badges = (
-            IssuedBadge.objects.filter(pk__in=chunk, state=IssuedBadge.STATE_PENDING)
+            IssuedBadge.objects.filter(pk__in=chunk, state=IssuedBadge.STATE_PENDING).exclude(credly_badge_id="")
             .select_related("template__organization", "user")
             .order_by("modified", "pk")
         )

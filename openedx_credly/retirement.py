@@ -15,8 +15,10 @@ For that learner, ``retire_user``:
 * stops every badge still queued (``issuance.stop_unsent``): it fails, "learner retired", so
   no worker and no sweeper sends it (an attempt already in a worker's hands finishes, and its
   answer is recorded);
-* scrubs the learner's email addresses and names from the error log (the entries stay,
-  with ``[retired learner]`` in their place);
+* scrubs the learner's email addresses, names and username from the error-log entries
+  about her (the entries stay, with ``[retired learner]`` in their place); they are found
+  through the entries' ``learner`` link (an index), so retiring one learner reads her
+  entries only, whatever the size of the log;
 * forgets the cache mark of the first-view import.
 
 Webhook events and learning-path progress hold no personal data (ids and times only).
@@ -39,17 +41,18 @@ log = logging.getLogger(__name__)
 PLACEHOLDER = "[retired learner]"
 # Written as the last error of badges that were waiting to be sent (not translated: an operator's record).
 RETIRED_REASON = "Not sent: the learner retired their account."
-# Names shorter than this are not searched for in error-log text: "Al" would scrub half the log.
+# Names shorter than this are not scrubbed from error-log text: "Al" would scrub half of every entry.
 MIN_NAME_LENGTH = 4
 
 
 def personal_terms(user, extra=()):
-    """The learner's email addresses and names as the plugin may have written them, longest first."""
-    terms = {user.email, user.get_full_name(), get_platform().get_full_name(user), *extra}
+    """The learner's email addresses, names and username as the plugin may have written them, longest first."""
+    username = user.get_username().strip()
+    terms = {user.email, user.get_full_name(), get_platform().get_full_name(user), username, *extra}
     for email, name in IssuedBadge.objects.filter(user=user).values_list("recipient_email", "recipient_name"):
         terms.update((email, name))
     terms = {term.strip() for term in terms if term and term.strip()}
-    kept = {term for term in terms if "@" in term or len(term) >= MIN_NAME_LENGTH}
+    kept = {term for term in terms if "@" in term or len(term) >= MIN_NAME_LENGTH or term == username}
     return sorted(kept, key=len, reverse=True)
 
 
@@ -66,7 +69,8 @@ def retire_user(user, extra_terms=()):
     Scrub ``user``'s personal data from every plugin table (see the module docstring).
 
     ``extra_terms`` are more strings to scrub from the error log (e.g. an email address the
-    account had before the platform retired it). Returns counts of what changed.
+    account had before the platform retired it): they are searched for in every entry, so
+    retiring with them reads the whole log. Returns counts of what changed.
     """
     terms = personal_terms(user, extra_terms)
     now = timezone.now()
@@ -81,11 +85,13 @@ def retire_user(user, extra_terms=()):
     blanked = badges.exclude(recipient_email="", recipient_name="").update(recipient_email="", recipient_name="",
                                                                            modified=now)
 
-    mentions = Q(badge__user=user)
-    for term in terms:
+    # Her entries through their index, unsorted: never a search of the whole log's text. Only
+    # terms the operator adds by hand (credly_retire_user --also-scrub) are searched for in every entry.
+    mentions = Q(learner_id=user.pk)
+    for term in extra_terms:
         mentions |= Q(error__icontains=term) | Q(details__icontains=term)
     scrubbed = 0
-    for entry in CredlyErrorLog.objects.filter(mentions).only("pk", "error", "details"):
+    for entry in CredlyErrorLog.objects.filter(mentions).order_by().only("pk", "error", "details"):
         error, details = scrub(entry.error, terms), scrub(entry.details, terms)
         if (error, details) != (entry.error, entry.details):
             CredlyErrorLog.objects.filter(pk=entry.pk).update(error=error[:255], details=details)

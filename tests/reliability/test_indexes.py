@@ -16,9 +16,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import OuterRef, Subquery
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
-from openedx_credly import issuance, refresh, retention, webhooks
+from openedx_credly import issuance, refresh, retention, retirement, webhooks
 from openedx_credly.models import (
     BadgeIssuance,
     BadgeTemplate,
@@ -72,7 +74,8 @@ def big_site(transactional_db):  # ANALYZE TABLE commits on MariaDB: the test ca
         for n in range(ROWS)
     )
     CredlyErrorLog.objects.bulk_create(
-        CredlyErrorLog(organization=organizations[n % 4], kind="webhook", error=f"e{n}") for n in range(ROWS))
+        CredlyErrorLog(organization=organizations[n % 4], kind="webhook", error=f"e{n}",
+                       learner=users[n % len(users)] if n % 3 else None) for n in range(ROWS))
     WebhookEvent.objects.update(received_at=now - timedelta(days=1))
     if connection.vendor == "mysql":
         with connection.cursor() as cursor:
@@ -82,8 +85,34 @@ def big_site(transactional_db):  # ANALYZE TABLE commits on MariaDB: the test ca
     return organizations[0]
 
 
+def _admin_page(model, params=None):
+    """The admin changelist of ``model`` as a superuser sees it (its queries are what is checked)."""
+    user_model = get_user_model()
+    admin_user = user_model.objects.filter(username="scale-admin").first() or user_model.objects.create_superuser(
+        "scale-admin", "scale-admin@example.com", "!")
+    client = Client()
+    client.force_login(admin_user)
+    response = client.get(reverse(f"admin:openedx_credly_{model}_changelist"), params or {})
+    assert response.status_code == 200
+
+
+def _retire_a_learner():
+    retirement.retire_user(get_user_model().objects.get(username="u7"))
+
+
 # (name, the code that runs the query, the tables it must not scan)
 CASES = [
+    ("queued badges of a reconnected organization", lambda org: issuance.waiting_badge_ids(org.pk), [BADGES]),
+    ("retirement of a learner", lambda org: _retire_a_learner(), [BADGES, ISSUANCES, ERRORS]),
+    ("admin: issued badges", lambda org: _admin_page("issuedbadge"), [BADGES]),
+    ("admin: issued badges of an organization",
+     lambda org: _admin_page("issuedbadge", {"organization": str(org.pk)}), [BADGES]),
+    ("admin: failed badges", lambda org: _admin_page("issuedbadge", {"state__exact": "failed"}), [BADGES]),
+    ("admin: badges earned this month", lambda org: _admin_page("issuedbadge", {"earned": "month"}), [BADGES]),
+    ("admin: issued badges searched", lambda org: _admin_page("issuedbadge", {"q": "u7"}), [BADGES]),
+    ("admin: Credly errors", lambda org: _admin_page("credlyerrorlog"), [ERRORS]),
+    ("admin: webhook events", lambda org: _admin_page("webhookevent"), [EVENTS]),
+    ("admin: webhook event searched", lambda org: _admin_page("webhookevent", {"q": "e-7"}), [EVENTS]),
     ("webhook flood budget", lambda org: webhooks.fetch_budget(org), [EVENTS]),
     ("release of deferred webhook events", lambda org: webhooks.release_deferred(), [EVENTS]),
     ("refresh of pending badges", lambda org: refresh.pending_badge_ids(limit=500), [BADGES]),

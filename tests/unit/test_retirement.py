@@ -4,11 +4,13 @@ import io
 import pytest
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from openedx_credly import issuance, platform, retirement, tasks
 from openedx_credly.models import CredlyErrorLog, IssuedBadge
 from openedx_credly.panel import IMPORT_MARK_KEY
-from tests.conftest import make_badge, make_learner
+from tests.conftest import make_badge, make_learner, send_certificate
 
 
 @pytest.fixture
@@ -27,9 +29,10 @@ def retiring(learner, template, organization):
     theirs = make_badge(other, template, "course-v1:Org+Sent+1", recipient_email="grace@example.com",
                         recipient_name="Grace Hopper", state="queued")
     CredlyErrorLog.objects.create(organization=organization, kind="issuance_failed", error="Badge failed",
-                                  details="The badge of Ada Lovelace (ada@example.com) failed.", badge=queued)
+                                  details="The badge of Ada Lovelace (ada@example.com) failed.", badge=queued,
+                                  learner=learner)
     CredlyErrorLog.objects.create(organization=organization, kind="learner_data", error="ada.old@example.com",
-                                  details="No name for ADA.OLD@EXAMPLE.COM; Ada King was used.")
+                                  details="No name for ADA.OLD@EXAMPLE.COM; Ada King was used.", learner=learner)
     CredlyErrorLog.objects.create(organization=organization, kind="learner_data", error="Grace's",
                                   details="grace@example.com (Grace Hopper) has no name.")
     cache.set(IMPORT_MARK_KEY.format(user_id=learner.pk), True)
@@ -115,6 +118,31 @@ def test_the_name_the_platform_knows_is_scrubbed_too(learner, organization):
 
     Profile.objects.create(user=learner, name="Augusta Ada King")
     CredlyErrorLog.objects.create(organization=organization, kind="learner_data", error="x",
-                                  details="Augusta Ada King has no email address.")
+                                  details="Augusta Ada King has no email address.", learner=learner)
     retirement.retire_user(learner)
     assert CredlyErrorLog.objects.get().details == "[retired learner] has no email address."
+
+
+def test_retirement_scrubs_learner_data_entries_issue19_finding9(mapping, course_key, db):
+    """
+    A "learner data incomplete" entry names the learner by username and carries no badge: it
+    is linked to her account, and her retirement scrubs it (issue 19, finding 9).
+    """
+    learner = make_learner(username="noemail_learner", email="", first_name="", last_name="")
+    send_certificate(learner, course_key, email="")
+    entry = CredlyErrorLog.objects.get(kind=CredlyErrorLog.KIND_LEARNER_DATA)
+    assert entry.badge_id is None and "noemail_learner" in entry.details
+    assert entry.learner_id == learner.pk
+
+    assert retirement.retire_user(learner)["error_log_entries_scrubbed"] == 1
+    entry.refresh_from_db()
+    assert "noemail_learner" not in entry.details and retirement.PLACEHOLDER in entry.details
+
+
+def test_retirement_finds_her_entries_by_their_index_not_by_text(retiring):
+    """Her entries are read through the ``learner`` link: no LIKE over the whole error log."""
+    with CaptureQueriesContext(connection) as captured:
+        assert retirement.retire_user(retiring[0])["error_log_entries_scrubbed"] == 2
+    reads = [query["sql"] for query in captured.captured_queries
+             if query["sql"].startswith("SELECT") and CredlyErrorLog._meta.db_table in query["sql"]]
+    assert reads and all("LIKE" not in sql and "learner_id" in sql for sql in reads), reads
