@@ -149,7 +149,7 @@ MODEL_PROFILES = {
     "ci": {"max_examples": 8, "stateful_step_count": 30, "phases": [Phase.generate], "derandomize": True},
     "find": {"max_examples": 60, "stateful_step_count": 40, "phases": [Phase.generate]},
     "shrink": {"max_examples": 60, "stateful_step_count": 40},
-    "long": {"max_examples": 150, "stateful_step_count": 50},
+    "long": {"max_examples": 1000, "stateful_step_count": 50},
 }
 MODEL_PROFILE = os.environ.get("CREDLY_MODEL_PROFILE", "ci")
 

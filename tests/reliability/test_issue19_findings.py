@@ -15,7 +15,6 @@ from openedx_credly.models import IssuedBadge
 from tests.conftest import make_learner
 from tests.reliability.issuance_faults import FEATURES, FULL_TEMPLATES, FullWorld, set_up_full_world
 
-PENDING_FIX = pytest.mark.xfail(reason="issue 19 fixes land in other branches", strict=False)
 REFUSES_ONE_COURSE, ALLOWS_ONE_COURSE, ALLOWS_TWO_RUNS, REFUSES_TWO_RUNS = 0, 1, 2, 3
 
 
@@ -174,7 +173,6 @@ def test_finding_7_lookup_outage_never_backs_off_nor_fails(world):
     settle(world)
 
 
-@PENDING_FIX
 def test_finding_9_retirement_leaves_the_username_in_the_error_log(world):
     run(world, world.earn_without_email, lambda: world.retire(world.learners[2]))
 
