@@ -3,6 +3,7 @@ import json
 from gettext import gettext as _
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils.html import format_html, format_html_join
@@ -39,6 +40,7 @@ WIDGET_COURSES = []
 FRONTEND = Path(__file__).resolve().parents[1] / "frontend"
 WIDGET_FILES = {
     "bundle.js": FRONTEND / "browser-test" / "build" / "bundle.js",
+    "bundle.css": FRONTEND / "browser-test" / "build" / "bundle.css",
     "course-bundle.js": FRONTEND / "browser-test" / "build" / "course-bundle.js",
     "core.css": FRONTEND / "node_modules" / "@openedx" / "paragon" / "dist" / "core.min.css",
     "light.css": FRONTEND / "node_modules" / "@openedx" / "paragon" / "dist" / "light.min.css",
@@ -48,12 +50,13 @@ WIDGETS_PAGE = """<!DOCTYPE html>
 <html lang="{locale}"><head><meta charset="utf-8"><title>{title}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="{static}core.css"><link rel="stylesheet" href="{static}light.css">
+<link rel="stylesheet" href="{static}bundle.css">
 <style>body {{ background: #f2f0ef; }} main {{ background: #fff; padding: 24px; margin-top: 24px;
 margin-bottom: 24px; }} .demo-frame {{ border: 1px dashed #b1aba8; padding: 16px; }}</style></head>
 <body><main class="container-xl">
 <h1 class="h2">{title}</h1><p>{intro} <a href="/">{back}</a></p>
 <h2 class="h3 mt-4">{profile_title}</h2><p class="text-gray-700">{profile_intro}</p>
-<div class="demo-frame mb-5"><div id="slot"></div></div>
+<div class="row mb-5"><div class="col-md-6"><div class="demo-frame"><div id="slot"></div></div></div></div>
 <h2 class="h3">{course_title}</h2><p class="text-gray-700">{course_intro}</p>
 <div class="demo-frame"><div id="root"></div></div>
 </main>
@@ -73,12 +76,14 @@ def widgets(request):
     title = _("The widgets a learner sees")
     back = _("Back to the demo's pages")
     if not all(path.exists() for path in WIDGET_FILES.values()):
-        missing = _("The widgets are not built: their bundle needs Node.js and npm (18 or later). Install them and "
+        missing = _("The widgets are not built: their bundle needs Node.js and npm (20 or later). Install them and "
                     "run `make frontend-bundle` (`make demo` builds it when Node.js is there), then reload. "
                     "The rest of the demo works without it.")
         return HttpResponse(format_html(NO_BUNDLE_PAGE, title=title, missing=missing, back=back))
     page = {
         "lmsBaseUrl": f"{request.scheme}://{request.get_host()}",
+        # The MFE's SITE_NAME, which the profile widget names in "Everyone on <site>".
+        "siteName": getattr(settings, "PLATFORM_NAME", "") or "Open edX",
         "locale": request.GET.get("locale", "en"),
         "user": {"username": request.user.username},
         "courses": [{"id": key, "name": name} for key, name in WIDGET_COURSES],
@@ -88,7 +93,8 @@ def widgets(request):
         intro=_("The npm package's two widgets, each in the real PluginSlot of frontend-plugin-framework, put "
                 "there by the slot config the package ships, reading this site's API as the signed-in learner."),
         profile_title=_("Profile: Badges Earned"),
-        profile_intro=_("frontend-app-profile's additional_profile_fields slot."),
+        profile_intro=_("frontend-app-profile's additional_profile_fields slot, in the half-width column "
+                        "the profile gives it."),
         course_title=_("Learning MFE: Course badges"),
         course_intro=_("The Progress tab of each course: beside the certificate status, in the side panel on large "
                        "screens and in the main body below 992 px (make the window narrower to see it move)."),

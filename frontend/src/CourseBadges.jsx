@@ -193,7 +193,7 @@ const CourseBadgeCard = ({ badge }) => {
           />
         ) : null}
         <div style={{ minWidth: 0 }}>
-          <h3 className="h5 mb-1 text-break">{badge.name}</h3>
+          <h3 className="h4 mb-1 text-break">{badge.name}</h3>
           <p className="small mb-1 text-break credly-course-badge__rule">{ruleSentence(intl, badge.rule)}</p>
           {expiry ? <p className="small text-gray-700 mb-0 credly-course-badge__expiry">{expiry}</p> : null}
         </div>
