@@ -316,10 +316,20 @@ def request_revocation(badge_ids):
     marked = []
     for badge_id in badge_ids:
         current_issuance = current(badge_id)
-        if current_issuance is not None and BadgeIssuance.objects.filter(
+        if current_issuance is None:
+            continue
+        if BadgeIssuance.objects.filter(
                 pk=current_issuance.pk, state__in=(QUEUED, FAILED) + IssuedBadge.VISIBLE_STATES,
         ).update(revoke_requested=True, next_attempt_at=None, modified=now):
             marked.append(badge_id)
+        else:
+            # Revoked on Credly by a revocation whose answer was lost, while the achievement was
+            # granted again (``granted_again_after_revocation``): taken back once more, the badge
+            # stays revoked, and the revoking task must not grant it again.
+            BadgeIssuance.objects.filter(
+                pk=current_issuance.pk, state=REVOKED, revoked_because=BadgeIssuance.REVOKED_BY_PLATFORM,
+                revoke_requested=False, revoke_sent_at__isnull=False,
+            ).update(revoke_requested=True, modified=now)
     return marked
 
 

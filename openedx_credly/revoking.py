@@ -52,7 +52,9 @@ def revoke_for_certificate(user_id, course_key, metadata):  # pylint: disable=un
             template__course_mappings__course_id=course_key,
             template__course_mappings__revoke_on_certificate_revoked=True,
         )
-        .exclude(state__in=(IssuedBadge.STATE_REVOKED, IssuedBadge.STATE_REJECTED))
+        # Revoked badges too: one our lost-answer revocation revoked while the achievement was
+        # granted again must not be granted again now (issuance.request_revocation).
+        .exclude(state=IssuedBadge.STATE_REJECTED)
         .values_list("pk", flat=True)
         .distinct()
     )
