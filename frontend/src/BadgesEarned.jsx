@@ -13,6 +13,7 @@ import { fetchBadges, saveBadgesVisibility } from './api';
 import { catalogueFor } from './i18n';
 import messages from './messages';
 import useCardColumns, { gridStyle } from './useCardColumns';
+import BadgeImage from './BadgeImage';
 import './badgeCards.css';
 import './BadgesEarned.css';
 
@@ -56,17 +57,7 @@ const BadgeCard = ({ badge, headingRef = undefined }) => {
       data-expired={expired ? 'true' : undefined}
     >
       <Card.Section className="d-flex align-items-start">
-        {badge.image_url ? (
-          <img
-            className="mr-3 flex-shrink-0"
-            src={badge.image_url}
-            width={72}
-            height={72}
-            loading="lazy"
-            style={{ objectFit: 'contain' }}
-            alt={intl.formatMessage(messages.imageAlt, { name: badge.name })}
-          />
-        ) : null}
+        <BadgeImage name={badge.name} imageUrl={badge.image_url} size={72} />
         <div className="credly-card__text">
           <h3 className="h4 mb-1 credly-card__name" title={badge.name} tabIndex={-1} ref={headingRef}>
             {badge.name}

@@ -12,6 +12,7 @@ import courseMessages from './courseMessages';
 import { catalogueFor } from './i18n';
 import messages from './messages';
 import useCardColumns from './useCardColumns';
+import BadgeImage from './BadgeImage';
 
 const COURSE_ROUTE = /\/course\/([^/?#]+)/;
 const MIN_CARD_WIDTH_PX = 300;
@@ -181,17 +182,7 @@ const CourseBadgeCard = ({ badge }) => {
   return (
     <Card className="h-100 credly-course-badge" data-template-id={badge.template_id} data-status={badge.status}>
       <Card.Section className="d-flex align-items-start">
-        {badge.image_url ? (
-          <img
-            className="mr-3 flex-shrink-0"
-            src={badge.image_url}
-            width={64}
-            height={64}
-            loading="lazy"
-            style={{ objectFit: 'contain' }}
-            alt={intl.formatMessage(messages.imageAlt, { name: badge.name })}
-          />
-        ) : null}
+        <BadgeImage name={badge.name} imageUrl={badge.image_url} size={64} />
         <div style={{ minWidth: 0 }}>
           <h3 className="h4 mb-1 text-break">{badge.name}</h3>
           <p className="small mb-1 text-break credly-course-badge__rule">{ruleSentence(intl, badge.rule)}</p>
