@@ -42,6 +42,7 @@ WIDGET_FILES = {
     "bundle.js": FRONTEND / "browser-test" / "build" / "bundle.js",
     "bundle.css": FRONTEND / "browser-test" / "build" / "bundle.css",
     "course-bundle.js": FRONTEND / "browser-test" / "build" / "course-bundle.js",
+    "course-bundle.css": FRONTEND / "browser-test" / "build" / "course-bundle.css",
     "core.css": FRONTEND / "node_modules" / "@openedx" / "paragon" / "dist" / "core.min.css",
     "light.css": FRONTEND / "node_modules" / "@openedx" / "paragon" / "dist" / "light.min.css",
 }
@@ -50,7 +51,7 @@ WIDGETS_PAGE = """<!DOCTYPE html>
 <html lang="{locale}"><head><meta charset="utf-8"><title>{title}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="{static}core.css"><link rel="stylesheet" href="{static}light.css">
-<link rel="stylesheet" href="{static}bundle.css">
+<link rel="stylesheet" href="{static}bundle.css"><link rel="stylesheet" href="{static}course-bundle.css">
 <style>body {{ background: #f2f0ef; }} main {{ background: #fff; padding: 24px; margin-top: 24px;
 margin-bottom: 24px; }} .demo-frame {{ border: 1px dashed #b1aba8; padding: 16px; }}</style></head>
 <body><main class="container-xl">

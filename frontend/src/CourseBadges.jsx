@@ -13,6 +13,7 @@ import { catalogueFor } from './i18n';
 import messages from './messages';
 import useCardColumns from './useCardColumns';
 import BadgeImage from './BadgeImage';
+import './badgeCards.css';
 
 const COURSE_ROUTE = /\/course\/([^/?#]+)/;
 const MIN_CARD_WIDTH_PX = 300;
@@ -183,8 +184,8 @@ const CourseBadgeCard = ({ badge }) => {
     <Card className="h-100 credly-course-badge" data-template-id={badge.template_id} data-status={badge.status}>
       <Card.Section className="d-flex align-items-start">
         <BadgeImage name={badge.name} imageUrl={badge.image_url} size={64} />
-        <div style={{ minWidth: 0 }}>
-          <h3 className="h4 mb-1 text-break">{badge.name}</h3>
+        <div className="credly-card__text">
+          <h3 className="h4 mb-1 credly-card__name" title={badge.name}>{badge.name}</h3>
           <p className="small mb-1 text-break credly-course-badge__rule">{ruleSentence(intl, badge.rule)}</p>
           {expiry ? <p className="small text-gray-700 mb-0 credly-course-badge__expiry">{expiry}</p> : null}
         </div>

@@ -17,6 +17,7 @@ from tests.learner.profile_mfe_urls import BUNDLE, PARAGON_CSS, PARAGON_THEME
 from tests.learner.profile_mfe_urls import urlpatterns as profile_mfe_urlpatterns
 
 COURSE_BUNDLE = BUNDLE.with_name("course-bundle.js")
+COURSE_BUNDLE_CSS = BUNDLE.with_name("course-bundle.css")
 BASENAME = "/learning-mfe"
 
 PAGE = """<!DOCTYPE html>
@@ -24,6 +25,7 @@ PAGE = """<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="/learning-mfe/static/core.css">
 <link rel="stylesheet" href="/learning-mfe/static/light.css">
+<link rel="stylesheet" href="/learning-mfe/static/course-bundle.css">
 <style>body { background: #f2f0ef; } main { background: #fff; padding-top: 24px; padding-bottom: 24px; }</style>
 </head>
 <body><main class="container-xl"><div id="root"></div></main>
@@ -54,8 +56,9 @@ def learning_page(request, course_id, page):
 
 
 def static_file(request, name):
-    """The bundle and Paragon's stylesheets."""
-    files = {"course-bundle.js": COURSE_BUNDLE, "core.css": PARAGON_CSS, "light.css": PARAGON_THEME}
+    """The bundle, its stylesheet and Paragon's stylesheets."""
+    files = {"course-bundle.js": COURSE_BUNDLE, "course-bundle.css": COURSE_BUNDLE_CSS,
+             "core.css": PARAGON_CSS, "light.css": PARAGON_THEME}
     if name not in files or not files[name].exists():
         raise Http404(name)
     return FileResponse(open(files[name], "rb"))
