@@ -50,7 +50,7 @@ test-unit: $(STAMP) ## run the tests that need no external service
 test-integration: $(STAMP) ## run the end-to-end tests: Redis broker, real Celery workers, SQLite file and MariaDB
 	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
 
-test-model: $(STAMP) ## the issuance model with every fault and actor at its long size (1,000 runs, about twelve minutes; docs/reliability.rst)
+test-model: $(STAMP) ## the issuance model with every fault and actor at its long size (500 runs of 50 steps; docs/reliability.rst)
 	CREDLY_MODEL_PROFILE=long $(BIN)/python -m pytest tests/reliability/test_issuance_model.py -s \
 		-k "every_fault_and_actor" $(PYTEST_ARGS)
 
