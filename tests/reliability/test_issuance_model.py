@@ -142,7 +142,7 @@ def test_issuance_state_machine(model_settings, use_fake_credly, organization, d
 
 # ---------------------------------------------------------------- every fault and actor (issue 19)
 
-# Hypothesis runs of the full model: "ci" (make test) and "long" (make test-model; docs/reliability.rst says what it costs).
+# Hypothesis runs of the full model: "ci" (make test) and "long" (make test-model; see docs/reliability.rst).
 # "ci" does not shrink (today's code fails it, issue 19, and shrinking takes minutes) and runs the same
 # examples every time (derandomized), so a CI failure is repeatable; "shrink" and "long" shrink.
 MODEL_PROFILES = {
