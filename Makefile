@@ -1,5 +1,5 @@
 .PHONY: help requirements test test-unit test-integration test-model demo bench bench-scale quality pylint style isort_check migrations_check \
-        annotations_check pii_check dist_check upgrade clean compile_translations extract_translations services \
+        annotations_check pii_check import_lint dist_check upgrade clean compile_translations extract_translations services \
         frontend-requirements test-frontend frontend-bundle widget_tarball dist workflows_check requirements_compile
 
 .DEFAULT_GOAL := help
@@ -73,7 +73,7 @@ LINT_PATHS := openedx_credly demo devhost benchmarks fake_credly manage.py setup
 PYTEST_IDIOM := redefined-outer-name,unused-argument,missing-function-docstring
 
 quality: $(STAMP) ## every check below (each runs; the target fails if any failed)
-	@failed=""; for check in pylint style isort_check migrations_check pii_check annotations_check dist_check \
+	@failed=""; for check in pylint style isort_check import_lint migrations_check pii_check annotations_check dist_check \
 		workflows_check; do \
 		echo "== make $$check"; $(MAKE) --no-print-directory $$check || failed="$$failed $$check"; done; \
 	if [ -n "$$failed" ]; then echo "make quality: failed:$$failed"; exit 1; fi; echo "make quality: all checks passed"
@@ -87,6 +87,9 @@ style: $(STAMP) ## pycodestyle (setup.cfg: max line 120)
 
 isort_check: $(STAMP) ## imports sorted as the Open edX repositories sort them (setup.cfg)
 	$(BIN)/isort --check-only --diff $(LINT_PATHS) tests
+
+import_lint: $(STAMP) ## the package's layering holds (.importlinter; README.rst "Where things are")
+	$(BIN)/lint-imports --no-cache
 
 migrations_check: $(STAMP) ## the models' migrations are committed
 	$(BIN)/python manage.py makemigrations --check --dry-run openedx_credly

@@ -176,7 +176,8 @@ def drain(ids, workers_app, timeout):
     """Enqueue ``ids`` and wait until none is queued; returns (seconds, sent, counts by state)."""
     from django.db.models import Max
 
-    from openedx_credly import scheduling, tasks
+    from openedx_credly import tasks
+    from openedx_credly.issuing import scheduling
     from openedx_credly.models import IssuedBadge
 
     del workers_app

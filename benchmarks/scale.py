@@ -230,14 +230,15 @@ def _retire(site):
     """Retire the next learner (each round retires another: a retired learner has nothing left to scrub)."""
     from django.contrib.auth import get_user_model
 
-    from openedx_credly import retirement
+    from openedx_credly.learners import retirement
 
     retirement.retire_user(get_user_model().objects.get(pk=next(site.retiring)))
     return 1
 
 
 def _sweep(_site):
-    from openedx_credly import health, issuance
+    from openedx_credly.issuing import issuance
+    from openedx_credly.operators import health
 
     health.record_sweep()
     return max(1, len(issuance.due_badge_ids()))
@@ -250,12 +251,12 @@ def _certificate_event(site):
     from django.utils import timezone
     from opaque_keys.edx.keys import CourseKey
 
-    from openedx_credly import awarding
-    from openedx_credly.achievements import Achievement
+    from openedx_credly.awarding import recording
+    from openedx_credly.awarding.achievements import Achievement
 
     user = get_user_model().objects.get(pk=next(site.grade_learners))
     with transaction.atomic():
-        awarding.record_achievement(Achievement(
+        recording.record_achievement(Achievement(
             user_id=user.pk, course_key=CourseKey.from_string("course-v1:Bench+C4999+2026"), trigger="certificate",
             earned_at=timezone.now(), username=user.username, email=user.email, full_name="Bench Learner"))
         transaction.set_rollback(True)
@@ -268,8 +269,8 @@ def _milestone(site):
     from django.utils import timezone
     from opaque_keys.edx.keys import CourseKey
 
-    from openedx_credly import milestones
-    from openedx_credly.achievements import Achievement
+    from openedx_credly.awarding import milestones
+    from openedx_credly.awarding.achievements import Achievement
     from openedx_credly.models import CourseCompletionRecord
 
     user_id, now = next(site.milestone_learners), timezone.now()
@@ -292,7 +293,7 @@ def _webhook(site):
 
     from django.db import transaction
 
-    from openedx_credly import webhooks
+    from openedx_credly.syncing import webhooks
 
     with transaction.atomic():
         event = webhooks.receive_notification(site.organization.organization_id, f"bench-{uuid.uuid4()}",
@@ -305,7 +306,9 @@ def _webhook(site):
 
 def operations():
     """``{name: (run(site) -> rows of its own work, per_row)}``, in the order they are printed."""
-    from openedx_credly import issuance, refresh, retention
+    from openedx_credly.issuing import issuance
+    from openedx_credly.operators import retention
+    from openedx_credly.syncing import refresh
 
     admin = "/admin/openedx_credly/"
     return {

@@ -203,8 +203,8 @@ def connect_organization(demo: Demo) -> None:
     from django.test import Client
     from django.urls import reverse
 
-    from openedx_credly.forms import CredlyOrganizationForm
     from openedx_credly.models import CredlyOrganization
+    from openedx_credly.operators.forms import CredlyOrganizationForm
 
     data = {
         "name": demo.seed["organization_name"],
@@ -232,10 +232,10 @@ def connect_organization(demo: Demo) -> None:
 
 def sync_templates(demo: Demo) -> None:
     """Read the organization's badge templates from Credly, as the admin's sync does."""
-    from openedx_credly import sync
     from openedx_credly.models import BadgeTemplate
+    from openedx_credly.syncing import template_sync
 
-    result = sync.sync_templates(demo.organization)
+    result = template_sync.sync_templates(demo.organization)
     if result is None:
         raise DemoFailure(_("Syncing the badge templates from Credly failed; see the Credly error log in the admin."))
     demo.templates = {t.name: t for t in BadgeTemplate.objects.filter(organization=demo.organization)}
@@ -401,7 +401,7 @@ def learner_accepts(demo: Demo) -> None:
     demo.out.say(_('On Credly, %(learner)s accepts "%(template)s" (as if she clicked its accept link).')
                  % {"learner": LEARNER_NAME, "template": badge.template.name})
     try:
-        from openedx_credly import refresh
+        from openedx_credly.syncing import refresh
     except ImportError:
         demo.out.say(_("Skipped: this version of the plugin has no refresh from Credly yet."))
         return

@@ -8,7 +8,7 @@ _SETTINGS = {
     "test": {PluginSettings.RELATIVE_PATH: "settings.test"},
 }
 
-# (receiver in receivers.py, signal in openedx_events.learning.signals)
+# (receiver in awarding/receivers.py, signal in openedx_events.learning.signals)
 _RECEIVERS = [
     ("on_certificate_created", "CERTIFICATE_CREATED"),
     ("on_certificate_changed", "CERTIFICATE_CHANGED"),
@@ -20,14 +20,14 @@ _RECEIVERS = [
     ("on_unenrollment_completed", "COURSE_UNENROLLMENT_COMPLETED"),
 ]
 
-# Studio only: (receiver in cms_receivers.py, full path of the signal). A course publish
+# Studio only: (receiver in course_staff/cms_receivers.py, full path of the signal). A course publish
 # sends COURSE_CATALOG_INFO_CHANGED; its Advanced Settings badge choice is mirrored then.
 _CMS_RECEIVERS = [
     ("on_course_catalog_info_changed", "openedx_events.content_authoring.signals.COURSE_CATALOG_INFO_CHANGED"),
 ]
 
 
-def _signals_config(relative_path="receivers", extra_receivers=()):
+def _signals_config(relative_path="awarding.receivers", extra_receivers=()):
     return {
         PluginSignals.RELATIVE_PATH: relative_path,
         PluginSignals.RECEIVERS: [
@@ -63,14 +63,18 @@ class OpenedxCredlyConfig(AppConfig):
         PluginSettings.CONFIG: {project: _SETTINGS for project in ("lms.djangoapp", "cms.djangoapp")},
         PluginSignals.CONFIG: {
             "lms.djangoapp": _signals_config(),
-            "cms.djangoapp": _signals_config("cms_receivers", _CMS_RECEIVERS),
+            "cms.djangoapp": _signals_config("course_staff.cms_receivers", _CMS_RECEIVERS),
         },
     }
 
     def ready(self):
-        # Registers the Celery tasks with the platform's Celery app (tasks), and connects to the
-        # LMS's account retirement, a plain Django signal found through the platform adapter.
+        # Registers the Celery tasks with the platform's Celery app (tasks) and the admin pages
+        # (operators.admin: Django's autodiscovery looks for openedx_credly.admin, which the
+        # package's layout does not have), and connects to the LMS's account retirement, a plain
+        # Django signal found through the platform adapter.
         # pylint: disable=import-outside-toplevel,unused-import
-        from openedx_credly import platform, retirement, tasks
+        from openedx_credly import platform, tasks
+        from openedx_credly.learners import retirement
+        from openedx_credly.operators import admin
 
         platform.get_retirement_signal().connect(retirement.on_user_retired, dispatch_uid="openedx_credly.retirement")

@@ -14,21 +14,11 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.auth import get_user_model
 
-from openedx_credly import (
-    backfill,
-    health,
-    issuance,
-    issuing,
-    learning_paths,
-    milestones,
-    refresh,
-    retention,
-    revoking,
-    scheduling,
-    sync,
-    webhooks,
-)
+from openedx_credly.awarding import backfill, learning_paths, milestones
+from openedx_credly.issuing import delivery, issuance, revoking, scheduling
 from openedx_credly.models import CourseBadgeTemplate, CredlyOrganization, LearningPath, Milestone
+from openedx_credly.operators import health, retention
+from openedx_credly.syncing import refresh, template_sync, webhooks
 
 log = logging.getLogger(__name__)
 
@@ -54,15 +44,15 @@ def _retry(task, countdown):
 @shared_task(bind=True, max_retries=None, name=scheduling.ISSUE_BADGE, soft_time_limit=issuance.soft_time_limit(),
              time_limit=int(issuance.lease().total_seconds()), **RELIABLE)
 def issue_badge(self, badge_id):
-    """Send one queued badge to Credly; retries itself with the delay ``issuing`` chose."""
+    """Send one queued badge to Credly; retries itself with the delay ``issuing.delivery`` chose."""
     try:
-        delivery = issuing.deliver(badge_id)
+        result = delivery.deliver(badge_id)
     except SoftTimeLimitExceeded:
         # The claim stays until its lease runs out; the outcome stays unclear, the next attempt looks first.
         log.warning("Sending Credly badge %s took too long; the sweeper tries again after the lease.", badge_id)
         return "time_limit"
-    _retry(self, delivery.retry_in)
-    return delivery.outcome
+    _retry(self, result.retry_in)
+    return result.outcome
 
 
 @shared_task(ignore_result=True, name="openedx_credly.tasks.process_queue")
@@ -84,7 +74,7 @@ def sync_templates(organization_pk):
     """Sync one organization's badge templates from Credly."""
     organization = CredlyOrganization.objects.filter(pk=organization_pk).first()
     if organization:
-        sync.sync_templates(organization)
+        template_sync.sync_templates(organization)
 
 
 @shared_task(ignore_result=True, name="openedx_credly.tasks.sync_all_templates")

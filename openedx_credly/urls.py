@@ -1,7 +1,7 @@
 """URLs of openedx-credly, mounted at the site root by the plugin mechanism."""
 from django.urls import include, path
 
-from openedx_credly.views import profile_badges
+from openedx_credly.learners.views import profile_badges
 
 app_name = "openedx_credly"
 

@@ -1,5 +1,10 @@
 """
-Credly API client: Django-free, so it can be tested with ``responses`` and reused.
+HTTP out: the Credly API client, and the client for a connected organization.
+
+The client (``client``, ``auth``, ``errors``) is Django-free, so it can be tested with
+``responses`` and reused; ``connections`` builds one for a stored ``CredlyOrganization``
+from the settings and its decrypted credential. Nothing here reads or writes our tables
+(``.importlinter`` forbids ``models`` and ``errorlog``); it may use ``crypto`` and ``safe_json``.
 
 Typical use::
 

@@ -1,0 +1,1 @@
+"""Django management commands (``manage.py credly_*``): an edge over the domain packages."""

@@ -15,7 +15,7 @@ DEFAULTS = {
     #   enrollments) earn no new badge: the receivers record nothing, so nothing is queued or sent for them. Badges
     #   already queued are still sent; a backfill (``credly_backfill``, ``credly_backfill_milestones``) awards the
     #   missed ones once it is on again.
-    #   Read through ``openedx_credly.toggles.is_issuing_enabled()``.
+    #   Read through ``openedx_credly.awarding.toggles.is_issuing_enabled()``.
     # .. toggle_use_cases: circuit_breaker
     # .. toggle_creation_date: 2026-12-01
     "CREDLY_ISSUING_ENABLED": True,

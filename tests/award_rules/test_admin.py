@@ -4,7 +4,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from devhost.standin.models import Enrollment
-from openedx_credly import scheduling, tasks
+from openedx_credly import tasks
+from openedx_credly.issuing import scheduling
 from openedx_credly.models import CourseBadgeTemplate, IssuedBadge, Milestone
 from tests.conftest import COURSE
 

@@ -17,8 +17,9 @@ import pytest
 from django.db import transaction
 from opaque_keys.edx.keys import CourseKey
 
-from openedx_credly import milestones, tasks
-from openedx_credly.achievements import Achievement
+from openedx_credly import tasks
+from openedx_credly.awarding import milestones
+from openedx_credly.awarding.achievements import Achievement
 from openedx_credly.models import BadgeTemplate, CourseCompletionRecord, CredlyOrganization, IssuedBadge, Milestone
 from tests.conftest import ORG_ID, TEMPLATE_ID, make_learner
 from tests.race import ROOT, race, run_in_child, shares_a_real_database, transactions_overlap

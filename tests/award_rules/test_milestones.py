@@ -7,9 +7,10 @@ from django.test import Client
 from opaque_keys.edx.keys import CourseKey
 
 from devhost.standin import models as standin
-from openedx_credly import milestones, panel
+from openedx_credly.awarding import milestones
+from openedx_credly.awarding.receivers import on_enrollment_created
+from openedx_credly.learners import panel
 from openedx_credly.models import CourseCompletionRecord, CourseEnrollmentRecord, IssuedBadge, Milestone
-from openedx_credly.receivers import on_enrollment_created
 from tests.award_rules.conftest import send_enrollment, send_unenrollment
 from tests.conftest import make_learner, send_certificate, send_passing
 

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from openedx_credly import advanced_settings
-from openedx_credly.forms import CourseBadgeTemplateForm
+from openedx_credly.course_staff import advanced_settings
 from openedx_credly.models import CourseBadgeTemplate, CredlyErrorLog
+from openedx_credly.operators.forms import CourseBadgeTemplateForm
 from tests.conftest import COURSE, TEMPLATE_ID
 
 LIST_URL = f"/api/credly/v1/courses/{COURSE}/badge-templates/"

@@ -13,7 +13,8 @@ from openedx_events.learning.signals import (
 )
 
 from devhost.standin import models as standin
-from openedx_credly import backfill, issuing
+from openedx_credly.awarding import backfill
+from openedx_credly.issuing import delivery
 from openedx_credly.models import CourseBadgeTemplate, IssuedBadge
 from tests.award_rules.conftest import grade_data, send_grade
 from tests.conftest import events_metadata, make_learner, send_passing, user_data
@@ -158,7 +159,7 @@ def test_expiry_is_recorded_and_sent_as_expires_at(template, course_key, learner
             name=""))
     badge = IssuedBadge.objects.get()
     assert badge.expires_at == datetime(2027, 11, 25, 14, 3, tzinfo=timezone.utc)
-    payload = issuing.build_payload(badge)
+    payload = delivery.build_payload(badge)
     assert payload["expires_at"] == "2027-11-25 14:03:00 +0000"
     assert payload["issued_at"] == "2026-11-25 14:03:00 +0000"
 
@@ -167,7 +168,7 @@ def test_no_expiry_sends_no_expires_at(mapping, course_key, learner, django_capt
     with django_capture_on_commit_callbacks(execute=False):
         send_certificate(learner, course_key, "0.8")
     badge = IssuedBadge.objects.get()
-    assert badge.expires_at is None and "expires_at" not in issuing.build_payload(badge)
+    assert badge.expires_at is None and "expires_at" not in delivery.build_payload(badge)
 
 
 def test_a_grade_reached_before_the_mapping_existed_is_backfilled(make_template, course_key, learners,
@@ -208,7 +209,7 @@ def test_certificate_backfill_applies_grade_and_mode(distinction, course_key, le
 def test_a_receiver_error_never_reaches_the_platform(make_template, course_key, learner, monkeypatch):
     CourseBadgeTemplate.objects.create(course_id=course_key, template=make_template("G"), trigger="grade",
                                        min_grade=Decimal("10"))
-    from openedx_credly import receivers  # pylint: disable=import-outside-toplevel
+    from openedx_credly.awarding import receivers  # pylint: disable=import-outside-toplevel
 
     monkeypatch.setattr(receivers, "record_course_badges", lambda *args: 1 / 0)
     results = send_grade(learner, course_key, 0.5)
@@ -221,7 +222,7 @@ def test_the_new_receivers_are_connected_by_the_plugin_mechanism():
         COURSE_UNENROLLMENT_COMPLETED,
     )
 
-    from openedx_credly import receivers  # pylint: disable=import-outside-toplevel
+    from openedx_credly.awarding import receivers  # pylint: disable=import-outside-toplevel
 
     def connected(signal):
         refs = [entry[1] for entry in signal.receivers]

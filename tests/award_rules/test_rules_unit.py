@@ -5,8 +5,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from openedx_credly import award_rules
-from openedx_credly.award_rules import RuleError, check_rules, evaluate, grade_percent
+from openedx_credly.awarding import award_rules
+from openedx_credly.awarding.award_rules import evaluate
+from openedx_credly.models.rules import RuleError, check_rules, expires_at, grade_percent
 
 
 def rule(trigger="certificate", min_grade=None, max_grade=None, modes=(), expires_in_months=None):
@@ -133,11 +134,11 @@ def test_modes_need_a_certificate_trigger_and_grade_needs_a_minimum():
     (datetime(2024, 2, 29, tzinfo=timezone.utc), 24, datetime(2026, 2, 28, tzinfo=timezone.utc)),
 ])
 def test_expiry_is_calendar_months_after_earning(earned, months, expected):
-    assert award_rules.expires_at(earned, months) == expected
+    assert expires_at(earned, months) == expected
 
 
 def test_no_expiry_without_months():
-    assert award_rules.expires_at(datetime(2026, 1, 1, tzinfo=timezone.utc), None) is None
+    assert expires_at(datetime(2026, 1, 1, tzinfo=timezone.utc), None) is None
 
 
 def test_describe():

@@ -11,7 +11,7 @@ from edx_django_utils.plugins.plugin_signals import _iter_plugins, _iter_receive
 from openedx_events.content_authoring.data import CourseCatalogData, CourseScheduleData
 from openedx_events.content_authoring.signals import COURSE_CATALOG_INFO_CHANGED
 
-from openedx_credly import advanced_settings, cms_receivers
+from openedx_credly.course_staff import advanced_settings, cms_receivers
 from openedx_credly.models import CourseBadgeTemplate, CredlyErrorLog
 from tests.conftest import TEMPLATE_ID
 from tests.course_staff.conftest import ARCHIVED_ID

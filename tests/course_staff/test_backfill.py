@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from devhost.standin import models as standin
-from openedx_credly import backfill
+from openedx_credly.awarding import backfill
 from openedx_credly.models import BadgeTemplate, CourseBadgeTemplate, CredlyOrganization, IssuedBadge
 from openedx_credly.platform import get_platform
 

@@ -72,7 +72,7 @@ def test_a_lost_insert_race_is_retried_as_an_update_in_a_fresh_transaction():
 
     from opaque_keys.edx.keys import CourseKey  # pylint: disable=import-outside-toplevel
 
-    from openedx_credly import course_settings  # pylint: disable=import-outside-toplevel
+    from openedx_credly.course_staff import course_settings  # pylint: disable=import-outside-toplevel
 
     organization = CredlyOrganization.objects.create(name="Academy", organization_id=ORG_ID, api_token="t")
     template = BadgeTemplate.objects.create(organization=organization, template_id=TEMPLATE_ID, name="Finisher")

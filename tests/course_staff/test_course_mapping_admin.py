@@ -3,8 +3,8 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
-from openedx_credly.forms import CourseBadgeTemplateForm
 from openedx_credly.models import BadgeTemplate, CourseBadgeTemplate
+from openedx_credly.operators.forms import CourseBadgeTemplateForm
 from tests.conftest import COURSE
 
 

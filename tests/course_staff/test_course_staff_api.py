@@ -8,7 +8,7 @@ from edx_django_utils.plugins import get_plugin_url_patterns
 from edx_rest_framework_extensions.auth.jwt.tests.utils import generate_jwt
 from rest_framework_jwt.settings import api_settings as jwt_api_settings
 
-from openedx_credly import course_settings
+from openedx_credly.course_staff import course_settings
 from openedx_credly.models import BadgeTemplate, CourseBadgeTemplate
 from tests.conftest import COURSE, TEMPLATE_ID
 from tests.course_staff.conftest import ARCHIVED_ID, DRAFT_ID, OTHER_COURSE

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from openedx_credly import health
 from openedx_credly.models import CredlyErrorLog, TaskHeartbeat
+from openedx_credly.operators import health
 from tests.integration import harness
 from tests.integration.conftest import new_queue_name
 
@@ -51,7 +51,7 @@ def test_beat_stopped_warning_in_the_error_log(make_worker_env, organization, se
         stopped = _heartbeat().last_run_at
         time.sleep(2 * PERIOD + 1)
         assert _heartbeat().last_run_at == stopped  # nothing runs the sweeper any more
-        with caplog.at_level(logging.ERROR, logger="openedx_credly.health"):
+        with caplog.at_level(logging.ERROR, logger="openedx_credly.operators.health"):
             status = health.check_sweeper()
 
     assert status.late_since == stopped

@@ -17,8 +17,8 @@ import pytest
 from django.db import transaction
 from opaque_keys.edx.keys import CourseKey
 
-from openedx_credly import awarding
-from openedx_credly.achievements import Achievement
+from openedx_credly.awarding import recording
+from openedx_credly.awarding.achievements import Achievement
 from openedx_credly.models import BadgeTemplate, IssuedBadge, LearningPath, LearningPathCourse, Milestone
 from tests.conftest import make_learner
 from tests.integration import harness
@@ -55,11 +55,11 @@ def test_overlapping_completions_are_counted_once_by_a_real_worker(make_worker_e
         barrier.wait(timeout=30)
         if overlap:
             with transaction.atomic():  # the platform's transaction around its event
-                awarding.record_achievement(achievement)
+                recording.record_achievement(achievement)
                 barrier.wait(timeout=30)  # every transaction counted; none has committed
         else:
             with turns, transaction.atomic():
-                awarding.record_achievement(achievement)
+                recording.record_achievement(achievement)
 
     with harness.WorkerPool(1, make_worker_env(queue), queue, tmp_path) as pool:
         publish_to_workers(queue)

@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from openedx_credly import scheduling
+from openedx_credly.issuing import scheduling
 from openedx_credly.models import BadgeTemplate, CourseBadgeTemplate, IssuedBadge
 from tests.conftest import make_learner, send_certificate, send_passing
 from tests.integration import harness

@@ -17,7 +17,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from openedx_credly import scheduling, tasks
+from openedx_credly import tasks
+from openedx_credly.issuing import scheduling
 from openedx_credly.models import IssuedBadge, WebhookEvent
 from tests.conftest import ORG_ID, make_learner
 from tests.integration import harness

@@ -5,7 +5,8 @@ from django.test.utils import CaptureQueriesContext
 from opaque_keys.edx.keys import CourseKey
 
 from devhost.standin.models import Course
-from openedx_credly import panel, tasks
+from openedx_credly import tasks
+from openedx_credly.learners import panel
 from openedx_credly.models import BadgeTemplate, CourseBadgeTemplate, CredlyOrganization, IssuedBadge
 from tests.conftest import make_learner
 from tests.learner.conftest import jwt_header, make_badge

@@ -6,8 +6,10 @@ from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 from opaque_keys.edx.keys import CourseKey
 
-from openedx_credly import issuance, issuing, refresh, tasks
+from openedx_credly import tasks
+from openedx_credly.issuing import credly_records, delivery, issuance
 from openedx_credly.models import BadgeTemplate, CourseBadgeTemplate, IssuedBadge
+from openedx_credly.syncing import refresh
 from tests.conftest import ORG_ID, TEMPLATE_ID, make_learner
 from tests.learner.conftest import issue_on_fake, make_badge
 
@@ -126,8 +128,8 @@ def test_stale_data_does_not_undo_a_newer_state(learner, template, fake_org):
     data, badge = recorded_on_fake(fake_org, learner, template)
     fake_org.state.accept_badge(data["id"])
     newer = fake_org.state.get_badge(ORG_ID, data["id"])
-    assert refresh.apply_credly_badge(badge, newer)
-    assert not refresh.apply_credly_badge(badge, {**data, "state_updated_at": "2020-01-01T00:00:00.000+00:00"})
+    assert credly_records.apply_credly_badge(badge, newer)
+    assert not credly_records.apply_credly_badge(badge, {**data, "state_updated_at": "2020-01-01T00:00:00.000+00:00"})
     badge.refresh_from_db()
     assert badge.state == IssuedBadge.STATE_ACCEPTED
 
@@ -286,12 +288,12 @@ def test_import_finds_the_row_of_another_run_and_retry_sends_no_second_badge(
     failed = make_badge(learner, template, IssuedBadge.STATE_FAILED, course_id=other_run,
                         outcome_unclear=True, attempts=8)
     lost = issue_on_fake(fake_org, learner.email, earner_id=f"openedx-user-{learner.pk}",
-                         issued_at=issuing.format_issued_at(failed.earned_at))
+                         issued_at=delivery.format_issued_at(failed.earned_at))
 
     assert "1 matched to queued badges" in run("credly_import_badges")
     retried, _busy = issuance.retry([failed.pk])
     for badge_id in retried:
-        issuing.deliver(badge_id)
+        delivery.deliver(badge_id)
 
     assert IssuedBadge.objects.filter(user=learner, template=template).count() == 1
     failed.refresh_from_db()
@@ -315,7 +317,7 @@ def test_import_never_adopts_an_older_badge_of_a_template_that_allows_duplicates
     assert "0 imported, 0 matched to queued badges" in output
     queued.refresh_from_db()
     assert (queued.state, queued.credly_badge_id) == (IssuedBadge.STATE_QUEUED, "")
-    assert issuing.deliver(queued.pk).outcome == "issued"
+    assert delivery.deliver(queued.pk).outcome == "issued"
     queued.refresh_from_db()
     assert queued.credly_badge_id not in ("", last_year["id"])
     assert len(live_badges_of(fake_org, learner)) == 2
@@ -330,7 +332,7 @@ def test_import_adopts_only_the_badge_issued_at_the_achievements_moment(learner,
     issue_on_fake(fake_org, learner.email, earner_id=f"openedx-user-{learner.pk}",
                   issued_at="2024-06-01 10:00:00 +0000")
     ours = issue_on_fake(fake_org, learner.email, earner_id=f"openedx-user-{learner.pk}",
-                         issued_at=issuing.format_issued_at(queued.earned_at))
+                         issued_at=delivery.format_issued_at(queued.earned_at))
 
     assert "1 matched to queued badges" in run("credly_import_badges")
     queued.refresh_from_db()
@@ -343,7 +345,7 @@ def test_import_by_email_alone_never_adopts_for_a_template_that_allows_duplicate
     """Same moment, but no earner id of ours: another tool issued it, not our lost POST."""
     allow_duplicates(fake_org, template, True)
     queued = make_badge(learner, template, IssuedBadge.STATE_QUEUED, course_id=course_key)
-    issue_on_fake(fake_org, learner.email, issued_at=issuing.format_issued_at(queued.earned_at))
+    issue_on_fake(fake_org, learner.email, issued_at=delivery.format_issued_at(queued.earned_at))
     run("credly_import_badges")
     queued.refresh_from_db()
     assert (queued.state, queued.credly_badge_id) == (IssuedBadge.STATE_QUEUED, "")

@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 from openedx_events.learning.signals import BADGE_AWARDED, BADGE_REVOKED
 
-from openedx_credly import badge_events, issuance, revoking
+from openedx_credly.issuing import badge_events, issuance, revoking
 from openedx_credly.models import CredlyErrorLog, IssuedBadge
 from tests.conftest import CERTIFICATE_REVOKED, ORG_ID, send_certificate
 from tests.learner.conftest import issue_on_fake, make_badge

@@ -269,7 +269,7 @@ def test_answers_are_not_kept_by_shared_caches(client, learner, owner_badges):
 def test_owner_view_schedules_the_first_view_import_visitor_view_does_not(client, learner, other_learner,
                                                                           monkeypatch):
     scheduled = []
-    monkeypatch.setattr("openedx_credly.panel.schedule_first_view_import", scheduled.append)
+    monkeypatch.setattr("openedx_credly.learners.panel.schedule_first_view_import", scheduled.append)
     set_privacy(learner, "all_users")
     get(client, other_learner)
     assert not scheduled

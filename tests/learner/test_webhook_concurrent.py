@@ -16,8 +16,8 @@ import pytest
 from django.db import connections
 from django.test import Client
 
-from openedx_credly import webhooks
 from openedx_credly.models import CredlyOrganization, WebhookEvent
+from openedx_credly.syncing import webhooks
 from tests.conftest import ORG_ID
 from tests.race import ROOT, run_in_child, shares_a_real_database
 

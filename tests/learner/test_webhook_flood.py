@@ -6,8 +6,8 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from openedx_credly import webhooks
 from openedx_credly.models import CredlyErrorLog, WebhookEvent
+from openedx_credly.syncing import webhooks
 from tests.conftest import ORG_ID
 
 URL = "/api/credly/v1/webhook/"

@@ -5,7 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from devhost.standin import models as standin
-from openedx_credly import scheduling, tasks
+from openedx_credly import tasks
+from openedx_credly.issuing import scheduling
 from openedx_credly.models import BadgeTemplate, IssuedBadge, LearningPath, LearningPathCourse, LearningPathProgress
 from tests.learning_paths.conftest import COURSE_A, COURSE_B, make_path
 

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from devhost.standin import models as standin
-from openedx_credly.awarding import Achievement, record_achievement
+from openedx_credly.awarding.recording import Achievement, record_achievement
 from openedx_credly.models import BadgeTemplate, IssuedBadge, LearningPath, LearningPathCourse
 from tests.conftest import make_learner
 from tests.learning_paths.conftest import COURSE_A, COURSE_B, COURSE_C, make_path

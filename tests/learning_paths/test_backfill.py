@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from devhost.standin import models as standin
-from openedx_credly import learning_paths
+from openedx_credly.awarding import learning_paths
 from openedx_credly.models import IssuedBadge, LearningPath, LearningPathProgress
 from tests.conftest import make_learner
 from tests.learning_paths.conftest import make_path

@@ -4,8 +4,8 @@ from datetime import datetime, timezone
 import pytest
 from django.utils import timezone as dj_timezone
 
-from openedx_credly import learning_paths
-from openedx_credly.awarding import Achievement, record_achievement
+from openedx_credly.awarding import learning_paths
+from openedx_credly.awarding.recording import Achievement, record_achievement
 from openedx_credly.models import IssuedBadge, LearningPath
 from tests.learning_paths.conftest import make_path
 

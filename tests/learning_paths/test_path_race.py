@@ -16,8 +16,9 @@ import pytest
 from django.db import transaction
 from opaque_keys.edx.keys import CourseKey
 
-from openedx_credly import learning_paths, tasks
-from openedx_credly.achievements import Achievement
+from openedx_credly import tasks
+from openedx_credly.awarding import learning_paths
+from openedx_credly.awarding.achievements import Achievement
 from openedx_credly.models import BadgeTemplate, CredlyOrganization, IssuedBadge, LearningPathProgress
 from tests.conftest import ORG_ID, TEMPLATE_ID, make_learner
 from tests.learning_paths.conftest import make_path

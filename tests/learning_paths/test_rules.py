@@ -5,8 +5,8 @@ import pytest
 from opaque_keys.edx.keys import CourseKey
 
 from devhost.standin import models as standin
-from openedx_credly import learning_paths, milestones
-from openedx_credly.awarding import Achievement, record_achievement
+from openedx_credly.awarding import learning_paths, milestones
+from openedx_credly.awarding.recording import Achievement, record_achievement
 from openedx_credly.models import BadgeTemplate, CredlyErrorLog, IssuedBadge, LearningPath, LearningPathProgress
 from tests.conftest import make_learner, send_certificate, send_passing
 from tests.learning_paths.conftest import make_path

@@ -28,7 +28,7 @@ from django.utils import timezone
 from opaque_keys.edx.keys import CourseKey
 from openedx_events.learning.signals import CERTIFICATE_CHANGED, CERTIFICATE_CREATED, CERTIFICATE_REVOKED
 
-from openedx_credly import award_rules, refresh, retirement, scheduling, tasks, webhooks
+from openedx_credly import tasks
 from openedx_credly.credly import (
     CredlyClient,
     CredlyConnectionError,
@@ -36,7 +36,9 @@ from openedx_credly.credly import (
     CredlyError,
     CredlyRateLimitError,
 )
-from openedx_credly.credly_records import parse_credly_time
+from openedx_credly.issuing import scheduling
+from openedx_credly.issuing.credly_records import parse_credly_time
+from openedx_credly.learners import retirement
 from openedx_credly.models import (
     BadgeIssuance,
     BadgeTemplate,
@@ -47,6 +49,8 @@ from openedx_credly.models import (
     LearningPathProgress,
     WebhookEvent,
 )
+from openedx_credly.models.rules import expires_at
+from openedx_credly.syncing import refresh, webhooks
 from tests.conftest import ORG_ID, TOKEN, certificate_data
 from tests.reliability.issuance_world import LIVE, REVOKE_MAX_RETRIES, World
 
@@ -208,7 +212,7 @@ class FullWorld(World):
                     microsecond=0) == issued_at:
                 self.violation("post_revoked", f"POST of badge {row.pk} whose revocation is requested")
         months = self.months.get(template_id)
-        expected = award_rules.expires_at(issued_at, months)
+        expected = expires_at(issued_at, months)
         sent = parse_credly_time(payload.get("expires_at"))
         if (expected and sent) and abs((sent - expected).total_seconds()) > 1:
             self.violation("post_expiry", f"POST with expires_at {payload.get('expires_at')} for issued_at "

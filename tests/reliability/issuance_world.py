@@ -12,8 +12,8 @@ from django.utils import timezone
 from opaque_keys.edx.keys import CourseKey
 from openedx_events.learning.signals import CERTIFICATE_CHANGED, CERTIFICATE_CREATED, CERTIFICATE_REVOKED
 
-from openedx_credly import issuance, issuing, refresh, revoking, scheduling, webhooks
 from openedx_credly.credly import CredlyClient, CredlyConnectionError
+from openedx_credly.issuing import delivery, issuance, revoking, scheduling
 from openedx_credly.models import (
     BadgeIssuance,
     BadgeTemplate,
@@ -23,6 +23,7 @@ from openedx_credly.models import (
     IssuedBadge,
     LearningPathProgress,
 )
+from openedx_credly.syncing import refresh, webhooks
 from tests.conftest import ORG_ID, TOKEN, certificate_data
 
 LIVE = ("pending", "accepted")
@@ -56,7 +57,7 @@ class World:  # pylint: disable=too-many-instance-attributes
         task_name, badge_id, retries = message
         with self.capture(execute=True):
             if task_name == scheduling.ISSUE_BADGE:
-                result = issuing.deliver(badge_id)
+                result = delivery.deliver(badge_id)
                 if result.retry_in is not None and result.retry_in <= 600:
                     self.broker.append((task_name, badge_id, retries + 1))
             elif task_name == scheduling.REVOKE_BADGE:

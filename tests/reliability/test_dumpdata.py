@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from openedx_credly import crypto
-from openedx_credly.connections import client_for
+from openedx_credly.credly.connections import client_for
 from openedx_credly.models import CredlyOrganization
 
 TOKEN = "tok-DUMPED-0123456789"

@@ -14,7 +14,9 @@ from django.urls import reverse
 from django.utils import timezone as dj_timezone
 from openedx_events.learning.signals import CERTIFICATE_CREATED, CERTIFICATE_REVOKED
 
-from openedx_credly import issuance, issuing, refresh, retirement, revoking, scheduling, tasks
+from openedx_credly import tasks
+from openedx_credly.issuing import credly_records, delivery, issuance, revoking, scheduling
+from openedx_credly.learners import retirement
 from openedx_credly.models import BadgeIssuance, CredlyErrorLog, CredlyOrganization, HeldCredlyBadge, IssuedBadge
 from tests.conftest import ORG_ID, TOKEN, certificate_data, events_metadata, make_badge, make_learner, send_certificate
 
@@ -72,7 +74,7 @@ class Broker:
         while self.messages:
             name, pk = self.messages.pop(0)
             if name == scheduling.ISSUE_BADGE:
-                outcomes.append(("issue", issuing.deliver(pk).outcome))
+                outcomes.append(("issue", delivery.deliver(pk).outcome))
             elif name == scheduling.REVOKE_BADGE:
                 outcomes.append(("revoke", revoking.revoke(pk).outcome))
         return outcomes
@@ -90,7 +92,7 @@ def test_revocation_whose_answer_was_lost_and_read_from_credly_is_granted_again(
     take_back(learner, course_key, django_capture_on_commit_callbacks, execute=False)
     assert revoking.revoke(first.pk).outcome == "retry"  # Credly revoked it; we never heard
     # The webhook (or the periodic refresh) reads the badge as revoked before the retry.
-    refresh.apply_credly_badge(first, on_fake.state.get_badge(ORG_ID, first.credly_badge_id))
+    credly_records.apply_credly_badge(first, on_fake.state.get_badge(ORG_ID, first.credly_badge_id))
     assert current_of(first).revoked_because == BadgeIssuance.REVOKED_BY_PLATFORM
     assert revoking.revoke(first.pk).outcome == "nothing_to_do"
 
@@ -104,7 +106,7 @@ def test_badge_revoked_on_credly_without_a_request_still_stays_revoked(
         on_fake, revoking_mapping, learner, course_key, django_capture_on_commit_callbacks):
     badge = earn(learner, course_key, django_capture_on_commit_callbacks)
     on_fake.state.revoke_badge(ORG_ID, badge.credly_badge_id, "Revoked by the issuer on Credly")
-    refresh.apply_credly_badge(badge, on_fake.state.get_badge(ORG_ID, badge.credly_badge_id))
+    credly_records.apply_credly_badge(badge, on_fake.state.get_badge(ORG_ID, badge.credly_badge_id))
     assert current_of(badge).revoked_because == BadgeIssuance.REVOKED_ON_CREDLY
     earn(learner, course_key, django_capture_on_commit_callbacks, when=FIRST_GRANT + timedelta(days=3))
     assert IssuedBadge.objects.get().state == IssuedBadge.STATE_REVOKED and not live_on_fake(on_fake)
@@ -122,7 +124,7 @@ def test_granted_again_after_a_revocation_whose_answer_was_lost_keeps_a_live_bad
     # The certificate is granted again before the retry: the revocation is withdrawn, but it reached Credly.
     earn(learner, course_key, django_capture_on_commit_callbacks, when=FIRST_GRANT + timedelta(days=3))
     if webhook_first:
-        refresh.apply_credly_badge(first, on_fake.state.get_badge(ORG_ID, first.credly_badge_id))
+        credly_records.apply_credly_badge(first, on_fake.state.get_badge(ORG_ID, first.credly_badge_id))
 
     with django_capture_on_commit_callbacks(execute=True):
         outcome = revoking.revoke(first.pk).outcome  # the revoke task's retry
@@ -154,7 +156,7 @@ def test_an_issue_message_older_than_the_revocation_sends_nothing(
     badge = earn(learner, course_key, django_capture_on_commit_callbacks, execute=False)
     take_back(learner, course_key, django_capture_on_commit_callbacks, execute=False)
 
-    assert issuing.deliver(badge.pk).outcome == "not_claimed"  # the older issue message arrives first
+    assert delivery.deliver(badge.pk).outcome == "not_claimed"  # the older issue message arrives first
     assert revoking.revoke(badge.pk).outcome == "never_sent"
     assert not posts(on_fake)
 
@@ -219,8 +221,8 @@ def test_an_exception_in_build_payload_counts_as_an_attempt_and_fails_after_the_
     def broken(badge):
         raise KeyError("course_name")
 
-    monkeypatch.setattr(issuing, "build_payload", broken)
-    outcomes = [issuing.deliver(badge.pk).outcome for _ in range(5)]
+    monkeypatch.setattr(delivery, "build_payload", broken)
+    outcomes = [delivery.deliver(badge.pk).outcome for _ in range(5)]
 
     assert outcomes[:2] == ["retry", "retry"] and outcomes[2] == "failed"
     assert current_of(badge).attempts == 3 and current_of(badge).state == IssuedBadge.STATE_FAILED
@@ -237,8 +239,8 @@ def test_an_exception_before_any_request_counts_too(mapping, learner, course_key
     def broken(organization):
         raise RuntimeError("no client")
 
-    monkeypatch.setattr(issuing, "client_for", broken)
-    assert [issuing.deliver(badge.pk).outcome for _ in range(3)] == ["retry", "failed", "not_claimed"]
+    monkeypatch.setattr(delivery, "client_for", broken)
+    assert [delivery.deliver(badge.pk).outcome for _ in range(3)] == ["retry", "failed", "not_claimed"]
     assert current_of(badge).claim_token == ""
 
 
@@ -252,11 +254,11 @@ def test_retirement_while_a_worker_holds_the_claim_ends_the_badge(
     assert retirement.retire_user(learner)["queued_badges_stopped"] == 0  # left to the worker
     issuance.release(current.pk, token)  # its attempt ended with a 429: queued again, email now blank
 
-    assert issuing.deliver(badge.pk).outcome == "learner_retired"
+    assert delivery.deliver(badge.pk).outcome == "learner_retired"
 
     assert not posts(on_fake) and not on_fake.state.all_badges()
     stopped = current_of(badge)
-    assert stopped.state == IssuedBadge.STATE_FAILED and stopped.last_error == retirement.RETIRED_REASON
+    assert stopped.state == IssuedBadge.STATE_FAILED and stopped.last_error == issuance.RETIRED_REASON
     assert issuance.due_badge_ids(now=dj_timezone.now() + timedelta(days=1)) == []
 
 
@@ -303,7 +305,7 @@ def test_an_unclear_outcome_whose_look_up_keeps_failing_backs_off_and_fails(
 
     outcomes, waits = [], []
     for _ in range(6):
-        outcomes.append(issuing.deliver(badge.pk).outcome)
+        outcomes.append(delivery.deliver(badge.pk).outcome)
         current = current_of(badge)
         if current.next_attempt_at:
             waits.append((current.attempts, current.next_attempt_at - current.modified))

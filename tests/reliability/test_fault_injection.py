@@ -37,7 +37,8 @@ from django.db.models import Sum
 from opaque_keys.edx.keys import CourseKey
 from openedx_events.learning.signals import CERTIFICATE_CREATED
 
-from openedx_credly import issuance, scheduling, tasks
+from openedx_credly import tasks
+from openedx_credly.issuing import issuance, scheduling
 from openedx_credly.models import (
     BadgeIssuance,
     BadgeTemplate,

@@ -20,7 +20,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from openedx_credly import issuance, refresh, retention, retirement, webhooks
+from openedx_credly.issuing import issuance
+from openedx_credly.learners import retirement
 from openedx_credly.models import (
     BadgeIssuance,
     BadgeTemplate,
@@ -29,6 +30,8 @@ from openedx_credly.models import (
     IssuedBadge,
     WebhookEvent,
 )
+from openedx_credly.operators import retention
+from openedx_credly.syncing import refresh, webhooks
 from tests.conftest import require_service
 from tests.integration import harness
 from tests.reliability.query_plans import captured_selects, full_scans

@@ -42,7 +42,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from openedx_credly import scheduling
+from openedx_credly.issuing import scheduling
 from tests.conftest import make_learner
 from tests.reliability.issuance_faults import ENABLED, FullWorld, enabled_actions, set_up_full_world
 from tests.reliability.issuance_world import ACTIONS, World, set_up_world

@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from openedx_credly import scheduling
+from openedx_credly.issuing import scheduling
 from openedx_credly.models import IssuedBadge
 from tests.conftest import make_learner
 from tests.reliability.issuance_faults import FEATURES, FULL_TEMPLATES, FullWorld, set_up_full_world

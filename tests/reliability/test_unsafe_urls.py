@@ -5,10 +5,11 @@ enter the database, the API answers, the panel and the admin.
 import pytest
 from django.test import Client
 
-from openedx_credly import refresh, sync, webhooks
-from openedx_credly.credly_records import credly_fields
+from openedx_credly.issuing import credly_records
+from openedx_credly.issuing.credly_records import credly_fields
 from openedx_credly.models import BadgeTemplate, IssuedBadge
 from openedx_credly.safe_urls import credly_url
+from openedx_credly.syncing import refresh, template_sync, webhooks
 from tests.conftest import COURSE, TEMPLATE_ID, make_learner
 
 UNSAFE = [
@@ -53,7 +54,7 @@ def badge_data(badge_id="b-1", **urls):
 
 
 def test_template_sync_and_template_webhooks_store_no_unsafe_url(organization):
-    template = sync.upsert_template(organization, template_data(image_url="javascript:alert(1)",
+    template = template_sync.upsert_template(organization, template_data(image_url="javascript:alert(1)",
                                                                 url="data:text/html,<script>x</script>"))
     assert (template.image_url, template.url) == ("", "")
     webhooks.apply_event(organization, "badge_template.changed", {"badge_template": template_data(
@@ -80,7 +81,7 @@ def test_imports_webhook_badges_and_refreshes_store_no_unsafe_url(template, lear
         state_updated_at="2026-11-26 10:00:00 +0000")})
     badge.refresh_from_db()
     assert (badge.accept_url, badge.badge_url) == ("https://credly.test/accept/b-1", "")
-    refresh.apply_credly_badge(badge, badge_data(accept_badge_url="data:text/html,x",
+    credly_records.apply_credly_badge(badge, badge_data(accept_badge_url="data:text/html,x",
                                                  state_updated_at="2026-11-27 10:00:00 +0000"))
     badge.refresh_from_db()
     assert badge.accept_url == ""

@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from openedx_credly import admin_lists
-from openedx_credly.admin import CredlyErrorLogAdmin, IssuedBadgeAdmin, WebhookEventAdmin
 from openedx_credly.models import BadgeTemplate, CredlyErrorLog, CredlyOrganization, IssuedBadge, WebhookEvent
+from openedx_credly.operators import admin_lists
+from openedx_credly.operators.admin import CredlyErrorLogAdmin, IssuedBadgeAdmin, WebhookEventAdmin
 from tests.conftest import make_learner
 
 BIG_TABLES = {

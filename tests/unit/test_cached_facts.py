@@ -1,7 +1,7 @@
 """Facts cached for every event: computed once while the cache works, read from the table when it does not."""
 import logging
 
-from openedx_credly import cached_facts, learning_paths, milestones
+from openedx_credly.awarding import cached_facts, learning_paths, milestones
 
 
 class BrokenCache:
@@ -31,7 +31,7 @@ def test_a_fact_is_computed_once_then_read_from_the_cache():
 
 def test_a_cache_outage_costs_a_query_not_an_event(db, monkeypatch, caplog):
     monkeypatch.setattr(cached_facts, "cache", BrokenCache())
-    with caplog.at_level(logging.WARNING, logger="openedx_credly.cached_facts"):
+    with caplog.at_level(logging.WARNING, logger="openedx_credly.awarding.cached_facts"):
         assert learning_paths.course_index() == frozenset()
         assert milestones.active_kinds() == frozenset()
         milestones.forget_active_kinds()

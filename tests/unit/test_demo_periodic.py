@@ -4,8 +4,8 @@ from datetime import timedelta
 import pytest
 
 from demo import periodic
-from openedx_credly import health
 from openedx_credly.models import CredlyOrganization, TaskHeartbeat
+from openedx_credly.operators import health
 
 
 def test_the_schedule_is_the_plugins_beat_schedule(settings):

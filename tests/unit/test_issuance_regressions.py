@@ -19,8 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 from openedx_events.learning.signals import CERTIFICATE_CHANGED, CERTIFICATE_CREATED, CERTIFICATE_REVOKED
 
-from openedx_credly import credly_records, crypto, issuance, issuing, retrying, scheduling, tasks
+from openedx_credly import crypto, tasks
 from openedx_credly.credly import CredlyClient
+from openedx_credly.issuing import credly_records, delivery, issuance, retrying, scheduling
 from openedx_credly.models import BadgeIssuance, CredlyErrorLog, CredlyOrganization, IssuedBadge
 from openedx_credly.settings import common
 from tests.conftest import ORG_ID, TEMPLATE_ID, TOKEN, certificate_data, send_certificate
@@ -54,7 +55,7 @@ def test_lost_answer_on_duplicate_allowing_template_gives_one_badge(duplicates_a
     assert badge.state == IssuedBadge.STATE_QUEUED and current_of(badge).outcome_unclear
     assert len(live_on_fake(duplicates_allowed)) == 1  # Credly made it; we never heard
 
-    assert issuing.deliver(badge.pk).outcome == "issued"
+    assert delivery.deliver(badge.pk).outcome == "issued"
 
     on_credly = live_on_fake(duplicates_allowed)
     assert len(on_credly) == 1  # found by earner id and the instant of issued_at, not sent again
@@ -72,7 +73,7 @@ def test_lookup_compares_instants_not_strings(duplicates_allowed, mapping, learn
         "issuer_earner_id": f"openedx-user-{learner.pk}"})
     same_time = duplicates_allowed.state.issue_badge(ORG_ID, {
         "recipient_email": learner.email, "issued_to_first_name": "Ada", "issued_to_last_name": "Lovelace",
-        "badge_template_id": TEMPLATE_ID, "issued_at": issuing.format_issued_at(badge.earned_at),
+        "badge_template_id": TEMPLATE_ID, "issued_at": delivery.format_issued_at(badge.earned_at),
         "issuer_earner_id": f"openedx-user-{learner.pk}"})
     client = CredlyClient(api_base_url=duplicates_allowed.api_base_url, organization_id=ORG_ID,
                           auth=(TOKEN, ""))
@@ -134,7 +135,7 @@ def test_result_arriving_after_the_lease_is_still_recorded(on_fake, mapping, lea
         return data
 
     with mock.patch.object(CredlyClient, "issue_badge", slow_issue):
-        assert issuing.deliver(badge.pk).outcome == "issued"
+        assert delivery.deliver(badge.pk).outcome == "issued"
     badge.refresh_from_db()
     assert badge.state == IssuedBadge.STATE_PENDING and badge.credly_badge_id == on_fake.state.all_badges()[0]["id"]
 
@@ -155,7 +156,7 @@ def test_late_worker_cannot_revive_a_revoked_badge(on_fake, mapping, learner, co
         return data
 
     with mock.patch.object(CredlyClient, "issue_badge", slow_issue):
-        assert issuing.deliver(badge.pk).outcome == "revoked_meanwhile"
+        assert delivery.deliver(badge.pk).outcome == "revoked_meanwhile"
     badge.refresh_from_db()
     assert badge.state == IssuedBadge.STATE_REVOKED and not badge.credly_badge_id
     # The badge the late POST made was revoked on Credly too.
@@ -171,7 +172,7 @@ def test_201_without_id_is_unclear_then_found(on_fake, mapping, learner, course_
     badge = earn(learner, course_key, django_capture_on_commit_callbacks, execute=True)
     assert badge.state == IssuedBadge.STATE_QUEUED and badge.credly_badge_id == ""
     assert current_of(badge).outcome_unclear
-    assert issuing.deliver(badge.pk).outcome == "issued"
+    assert delivery.deliver(badge.pk).outcome == "issued"
     badge.refresh_from_db()
     assert badge.credly_badge_id == on_fake.state.all_badges()[0]["id"]
     assert len(on_fake.state.all_badges()) == 1
@@ -280,9 +281,9 @@ def test_badge_revoked_on_credly_is_not_granted_again_by_a_repeated_event(on_fak
                                                                           django_capture_on_commit_callbacks):
     badge = earn(learner, course_key, django_capture_on_commit_callbacks, execute=True)
     on_fake.state.revoke_badge(ORG_ID, badge.credly_badge_id, "Revoked by the issuer on Credly")
-    from openedx_credly import refresh  # pylint: disable=import-outside-toplevel
+    from openedx_credly.syncing import refresh  # pylint: disable=import-outside-toplevel
 
-    refresh.apply_credly_badge(badge, on_fake.state.get_badge(ORG_ID, badge.credly_badge_id))
+    credly_records.apply_credly_badge(badge, on_fake.state.get_badge(ORG_ID, badge.credly_badge_id))
     earn(learner, course_key, django_capture_on_commit_callbacks, execute=True)  # a certificate saved again
     assert len(on_fake.state.all_badges()) == 1
     assert IssuedBadge.objects.get().state == IssuedBadge.STATE_REVOKED
@@ -313,7 +314,7 @@ def test_undecryptable_credentials_pause_the_organization_in_plain_words(setting
     assert "cannot be decrypted with CREDLY_ENCRYPTION_KEYS: restore the old key or reconnect" in entry.details
     # Paused: the sweeper leaves it alone, a delivery waits, nothing loops.
     assert issuance.due_badge_ids(now=timezone.now() + timedelta(hours=1)) == []
-    assert issuing.deliver(badge.pk).outcome == "waiting_for_operator"
+    assert delivery.deliver(badge.pk).outcome == "waiting_for_operator"
     assert current_of(badge).attempts == 0 and CredlyErrorLog.objects.count() == 1
 
 
@@ -344,7 +345,7 @@ def test_sending_task_is_redelivered_when_its_worker_dies():
 def test_long_waits_are_left_to_the_sweeper_not_the_broker(monkeypatch):
     retries = []
     monkeypatch.setattr(tasks.issue_badge, "retry", lambda **kwargs: retries.append(kwargs) or Exception())
-    monkeypatch.setattr(issuing, "deliver", lambda badge_id: retrying.Delivery("retry", retry_in=3600))
+    monkeypatch.setattr(delivery, "deliver", lambda badge_id: retrying.Delivery("retry", retry_in=3600))
     tasks.issue_badge.push_request(is_eager=False)
     try:
         assert tasks.issue_badge.run(1) == "retry"

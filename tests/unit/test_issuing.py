@@ -14,7 +14,8 @@ import responses
 from django.utils import timezone as dj_timezone
 from openedx_events.learning.signals import CERTIFICATE_CREATED
 
-from openedx_credly import issuance, issuing, scheduling, tasks
+from openedx_credly import tasks
+from openedx_credly.issuing import delivery, issuance, scheduling
 from openedx_credly.models import BadgeIssuance, BadgeTemplate, CredlyErrorLog, CredlyOrganization, IssuedBadge
 from tests.conftest import CREDLY_API, ORG_ID, TEMPLATE_ID, TOKEN, events_metadata, make_learner, send_certificate
 
@@ -157,7 +158,7 @@ def test_credential_refused_keeps_badge_queued_and_stops_org(credly_api, mapping
     assert "1 badge(s) are waiting" in entry.details
     # While the connection is lost, nothing more is sent, and the sweeper leaves it alone.
     assert issuance.due_badge_ids(now=dj_timezone.now() + timedelta(hours=1)) == []
-    assert issuing.deliver(badge.pk).outcome == "waiting_for_operator"
+    assert delivery.deliver(badge.pk).outcome == "waiting_for_operator"
     assert len(credly_api.calls) == 1
 
 
@@ -202,8 +203,8 @@ def test_429_pauses_organization_and_retries_after(credly_api, mapping, learner,
     entry = CredlyErrorLog.objects.get()
     assert entry.kind == CredlyErrorLog.KIND_RATE_LIMITED
     # While paused, a delivery does not call Credly and comes back after the pause.
-    delivery = issuing.deliver(badge.pk)
-    assert delivery.outcome == "paused" and delivery.retry_in >= 25
+    result = delivery.deliver(badge.pk)
+    assert result.outcome == "paused" and result.retry_in >= 25
     assert len(credly_api.calls) == 1
 
 
@@ -235,7 +236,7 @@ def test_transient_failures_retry_with_backoff_then_fail(credly_api, mapping, le
     assert badge.last_error
 
     for _ in range(2):
-        issuing.deliver(badge.pk)
+        delivery.deliver(badge.pk)
     badge.refresh_from_db()
     assert badge.state == IssuedBadge.STATE_FAILED
     assert attempt_of(badge).attempts == 3
@@ -248,7 +249,7 @@ def test_transient_failure_then_success(credly_api, mapping, learner, course_key
     credly_api.add(responses.GET, BADGES_URL, json=page([]))
     badge = earn(learner, course_key, capture)
     assert badge.state == IssuedBadge.STATE_QUEUED
-    issuing.deliver(badge.pk)
+    delivery.deliver(badge.pk)
     badge.refresh_from_db()
     assert badge.state == IssuedBadge.STATE_PENDING
     assert attempt_of(badge).attempts == 2 and not attempt_of(badge).outcome_unclear
@@ -289,12 +290,12 @@ def test_claimed_badge_is_not_sent_twice(credly_api, mapping, learner, course_ke
     badge = IssuedBadge.objects.get()
     # Another worker holds the claim: this delivery must not send.
     assert issuance.claim(issuance.current(badge.pk).pk) is not None
-    assert issuing.deliver(badge.pk).outcome == "not_claimed"
+    assert delivery.deliver(badge.pk).outcome == "not_claimed"
     assert not credly_api.calls
     # Once that worker's lease runs out (it died), the badge is sent, once.
     BadgeIssuance.objects.update(claimed_until=dj_timezone.now() - timedelta(seconds=1))
-    assert issuing.deliver(badge.pk).outcome == "issued"
-    assert issuing.deliver(badge.pk).outcome == "not_claimed"
+    assert delivery.deliver(badge.pk).outcome == "issued"
+    assert delivery.deliver(badge.pk).outcome == "not_claimed"
     assert len(credly_api.calls) == 1
 
 
@@ -309,7 +310,7 @@ def test_duplicate_allowed_template_looks_before_resending(credly_api, mapping, 
         credly_badge("other", issuer_earner_id=f"openedx-user-{learner.id}", issued_at="2025-01-01T00:00:00.000Z"),
         credly_badge("created", issuer_earner_id=f"openedx-user-{learner.id}", issued_at="2026-11-25T14:03:00.000Z"),
     ]))
-    assert issuing.deliver(badge.pk).outcome == "issued"
+    assert delivery.deliver(badge.pk).outcome == "issued"
     badge.refresh_from_db()
     assert badge.credly_badge_id == "created"
     assert [call.request.method for call in credly_api.calls] == ["POST", "GET"]

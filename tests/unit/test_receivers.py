@@ -10,7 +10,7 @@ from opaque_keys.edx.keys import CourseKey
 from openedx_events.learning.data import CcxCourseData, CcxCoursePassingStatusData
 from openedx_events.learning.signals import CCX_COURSE_PASSING_STATUS_UPDATED, CERTIFICATE_CHANGED, CERTIFICATE_CREATED
 
-from openedx_credly import receivers
+from openedx_credly.awarding import receivers
 from openedx_credly.models import BadgeTemplate, CredlyErrorLog, IssuedBadge
 from tests.conftest import make_learner, send_certificate, send_passing, user_data
 

@@ -6,8 +6,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from openedx_credly import retention, tasks
+from openedx_credly import tasks
 from openedx_credly.models import CredlyErrorLog, WebhookEvent
+from openedx_credly.operators import retention
 
 
 def _age(model, pk, field, days):

@@ -7,9 +7,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from openedx_credly import issuance, platform, retirement, tasks
+from openedx_credly import platform, tasks
+from openedx_credly.issuing import issuance
+from openedx_credly.learners import retirement
+from openedx_credly.learners.panel import IMPORT_MARK_KEY
 from openedx_credly.models import CredlyErrorLog, IssuedBadge
-from openedx_credly.panel import IMPORT_MARK_KEY
 from tests.conftest import make_badge, make_learner, send_certificate
 
 
@@ -44,7 +46,7 @@ def assert_retired(learner, sent, queued, failed, theirs):
         badge.refresh_from_db()
         assert (badge.recipient_email, badge.recipient_name) == ("", "")
     assert sent.credly_badge_id == "b-ada" and sent.state == "accepted"  # the badge is the person's, on Credly
-    assert queued.state == IssuedBadge.STATE_FAILED and queued.last_error == retirement.RETIRED_REASON
+    assert queued.state == IssuedBadge.STATE_FAILED and queued.last_error == issuance.RETIRED_REASON
     assert failed.last_error == "Credly refused [retired learner]: invalid"
     texts = " ".join(f"{entry.error} {entry.details}" for entry in CredlyErrorLog.objects.all()).lower()
     for term in ("ada@example.com", "ada.old@example.com", "ada lovelace", "ada king"):

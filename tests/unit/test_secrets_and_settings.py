@@ -70,7 +70,7 @@ def test_production_settings_read_operator_overrides(source):
 
 
 def test_tasks_are_routed_to_the_configured_queue(settings):
-    from openedx_credly import scheduling  # pylint: disable=import-outside-toplevel
+    from openedx_credly.issuing import scheduling  # pylint: disable=import-outside-toplevel
 
     no_queue = scheduling.routing()
     assert isinstance(no_queue, dict) and not no_queue

@@ -7,8 +7,9 @@ from django.db import DatabaseError
 from django.urls import reverse
 from django.utils import timezone
 
-from openedx_credly import health, tasks
+from openedx_credly import tasks
 from openedx_credly.models import CredlyErrorLog, CredlyOrganization, TaskHeartbeat
+from openedx_credly.operators import health
 from tests.conftest import make_badge
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +47,7 @@ def test_a_heartbeat_that_cannot_be_written_does_not_stop_the_sweep(monkeypatch,
         raise DatabaseError("database is locked")
 
     monkeypatch.setattr(TaskHeartbeat.objects, "filter", locked)
-    with caplog.at_level(logging.WARNING, logger="openedx_credly.health"):
+    with caplog.at_level(logging.WARNING, logger="openedx_credly.operators.health"):
         assert tasks.process_queue() == 1
     assert enqueued == due
     assert "Could not record the run of the Credly sweeper" in caplog.text
@@ -69,7 +70,7 @@ def test_beat_stopped_writes_a_warning_to_the_error_logs(organization, caplog):
     assert not _sweeper_warnings(organization)
 
     _beat_last_ran_minutes_ago(11)  # beat stopped: no run for more than twice the 5-minute period
-    with caplog.at_level(logging.ERROR, logger="openedx_credly.health"):
+    with caplog.at_level(logging.ERROR, logger="openedx_credly.operators.health"):
         status = health.check_sweeper()
     assert status.late_since == status.last_run_at
     [warning] = _sweeper_warnings(organization)

@@ -4,8 +4,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from openedx_credly import sync
 from openedx_credly.models import BadgeTemplate, CredlyErrorLog, CredlyOrganization
+from openedx_credly.syncing import template_sync
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def test_sync_reads_every_page_and_archives_the_rest(fake_org):
     archived = fake.state.add_template(seeded["id"], name="Old", state="archived")
     BadgeTemplate.objects.create(organization=organization, template_id=archived["id"], name="Old")
 
-    assert sync.sync_templates(organization) == (120, 1)
+    assert template_sync.sync_templates(organization) == (120, 1)
     assert BadgeTemplate.objects.filter(state="active").count() == 120
     assert BadgeTemplate.objects.get(template_id=archived["id"]).state == "archived"
     organization.refresh_from_db()
@@ -35,7 +35,7 @@ def test_sync_failure_keeps_templates_and_logs(fake_org):
     fake, _seeded, organization = fake_org
     BadgeTemplate.objects.create(organization=organization, template_id="kept", name="Kept")
     fake.state.add_faults({"status": 500, "count": 5})
-    assert sync.sync_templates(organization) is None
+    assert template_sync.sync_templates(organization) is None
     assert BadgeTemplate.objects.get().state == "active"
     assert CredlyErrorLog.objects.get().kind == CredlyErrorLog.KIND_SYNC_FAILED
 
@@ -47,8 +47,8 @@ def test_token_expiring_soon_is_warned_once_a_day(fake_org):
     organization.api_token = "soon-expiring-token-wxyz"
     organization.save()
 
-    sync.sync_templates(organization)
-    sync.sync_templates(organization)
+    template_sync.sync_templates(organization)
+    template_sync.sync_templates(organization)
 
     entry = CredlyErrorLog.objects.get(kind=CredlyErrorLog.KIND_CREDENTIAL_EXPIRING)
     assert "expires on" in entry.details
@@ -57,7 +57,7 @@ def test_token_expiring_soon_is_warned_once_a_day(fake_org):
 
 def test_token_far_from_expiry_is_not_warned(fake_org):
     _fake, _seeded, organization = fake_org  # the seeded token lasts 180 days
-    sync.sync_templates(organization)
+    template_sync.sync_templates(organization)
     assert not CredlyErrorLog.objects.filter(kind=CredlyErrorLog.KIND_CREDENTIAL_EXPIRING).exists()
 
 
@@ -65,4 +65,4 @@ def test_token_expiry_bound_without_last_four(organization):
     now = timezone.now()
     tokens = [{"expires_at": (now + timedelta(days=3)).isoformat()},
               {"expires_at": (now + timedelta(days=40)).isoformat()}]
-    assert sync.token_expiry(organization, tokens) > now + timedelta(days=39)
+    assert template_sync.token_expiry(organization, tokens) > now + timedelta(days=39)

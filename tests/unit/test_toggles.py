@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from openedx_credly import toggles
+from openedx_credly.awarding import toggles
 from openedx_credly.models import IssuedBadge
 from openedx_credly.settings import common
 from tests.conftest import send_certificate

@@ -11,9 +11,9 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from openedx_credly import panel
 from openedx_credly.api.parsers import BoundedBodyMixin, JSONParser
 from openedx_credly.api.v1.serializers import LearnerBadgeSerializer
+from openedx_credly.learners import panel
 
 MAX_PAGE_SIZE = 100
 

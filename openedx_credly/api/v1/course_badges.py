@@ -11,11 +11,11 @@ answers an empty list. Never calls Credly.
 """
 from rest_framework.response import Response
 
-from openedx_credly import course_badges
 from openedx_credly.api.v1.badges import BadgesAPIView
 from openedx_credly.api.v1.course_staff import parse_course_key
 from openedx_credly.api.v1.permissions import is_global_staff
 from openedx_credly.api.v1.serializers import CourseBadgeSerializer
+from openedx_credly.learners import course_badges
 from openedx_credly.platform import get_platform
 
 

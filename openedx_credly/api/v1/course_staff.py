@@ -17,7 +17,6 @@ from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from openedx_credly import course_settings
 from openedx_credly.api.parsers import BoundedBodyMixin, JSONParser
 from openedx_credly.api.v1.course_staff_serializers import (
     CourseBadgeTemplateRequestSerializer,
@@ -25,6 +24,7 @@ from openedx_credly.api.v1.course_staff_serializers import (
     TemplateSerializer,
 )
 from openedx_credly.api.v1.permissions import IsCourseStaff, IsStaffOfAnyCourse
+from openedx_credly.course_staff import course_settings
 from openedx_credly.models import CourseBadgeTemplate
 
 # A mapping is a few short fields; anything bigger is a mistake or abuse.

@@ -2,7 +2,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from openedx_credly.course_settings import TRIGGERS
+from openedx_credly.course_staff.course_settings import TRIGGERS
 from openedx_credly.safe_urls import credly_url
 
 

@@ -2,8 +2,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from openedx_credly import learning_paths
 from openedx_credly.api.v1.course_staff_serializers import StrictBooleanField, StrictCharField
+from openedx_credly.awarding import learning_paths
 from openedx_credly.models import BadgeTemplate, CourseBadgeTemplate, LearningPath
 
 TRIGGER_ERROR = _('"{input}" is not a trigger: use "passing" or "certificate".')

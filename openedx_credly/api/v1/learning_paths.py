@@ -12,10 +12,10 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from openedx_credly import learning_paths
 from openedx_credly.api.v1.course_staff import BadRequest, CourseStaffAPIView, parse_course_key
 from openedx_credly.api.v1.learning_path_serializers import LearningPathSerializer
 from openedx_credly.api.v1.permissions import is_global_staff
+from openedx_credly.awarding import learning_paths
 from openedx_credly.models import LearningPath
 from openedx_credly.platform import get_platform
 

@@ -19,9 +19,10 @@ usernames exist.
 from django.contrib.auth import get_user_model
 from rest_framework import status
 
-from openedx_credly import learning_paths, panel
 from openedx_credly.api.v1.badges import BadgesAPIView, error_response
 from openedx_credly.api.v1.serializers import PathProgressSerializer
+from openedx_credly.awarding import learning_paths
+from openedx_credly.learners import panel
 from openedx_credly.models import IssuedBadge
 from openedx_credly.platform import (
     ACCOUNT_ALL_USERS,

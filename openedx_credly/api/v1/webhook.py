@@ -3,7 +3,7 @@
 
 Credly signs nothing, so the body is only trusted for two ids: the organization's
 and the event's. The event itself is fetched from Credly later, in a task, with the
-organization's own credential (see ``openedx_credly.webhooks``). This view answers
+organization's own credential (see ``openedx_credly.syncing.webhooks``). This view answers
 at once: malformed bodies get 400, every well-formed one gets the same 200, whether
 or not the organization is connected here, so the endpoint tells an outsider nothing.
 """
@@ -15,7 +15,8 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from openedx_credly import safe_json, webhooks
+from openedx_credly import safe_json
+from openedx_credly.syncing import webhooks
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
 
-from openedx_credly import backfill
+from openedx_credly.awarding import backfill
 from openedx_credly.models import CourseBadgeTemplate
 
 

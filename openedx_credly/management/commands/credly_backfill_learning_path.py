@@ -9,7 +9,7 @@ badges go through the usual queue, each once whatever how many times this runs.
 """
 from django.core.management.base import BaseCommand, CommandError
 
-from openedx_credly import learning_paths
+from openedx_credly.awarding import learning_paths
 from openedx_credly.models import LearningPath
 
 

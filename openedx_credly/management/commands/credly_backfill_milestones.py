@@ -8,7 +8,7 @@ records, then every learner who reaches a milestone is queued its badge, once.
 """
 from django.core.management.base import BaseCommand, CommandError
 
-from openedx_credly import milestones
+from openedx_credly.awarding import milestones
 from openedx_credly.models import Milestone
 
 

@@ -4,9 +4,9 @@ from collections import Counter
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from openedx_credly import refresh
 from openedx_credly.credly import CredlyError
 from openedx_credly.models import CredlyOrganization
+from openedx_credly.syncing import refresh
 
 
 class Command(BaseCommand):

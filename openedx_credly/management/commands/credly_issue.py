@@ -17,11 +17,13 @@ from django.utils import timezone
 from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
 
-from openedx_credly import award_rules, issuing
-from openedx_credly.achievements import badge_course
-from openedx_credly.awarding import Achievement, active_mappings, record_achievement
-from openedx_credly.connections import api_base_url
+from openedx_credly.awarding import award_rules
+from openedx_credly.awarding.achievements import badge_course
+from openedx_credly.awarding.recording import Achievement, active_mappings, record_achievement
+from openedx_credly.credly.connections import api_base_url
+from openedx_credly.issuing import delivery
 from openedx_credly.models import CourseBadgeTemplate, IssuedBadge
+from openedx_credly.models.rules import expires_at
 from openedx_credly.platform import get_platform
 
 TRIGGERS = (CourseBadgeTemplate.TRIGGER_CERTIFICATE, CourseBadgeTemplate.TRIGGER_PASSING,
@@ -126,10 +128,10 @@ class Command(BaseCommand):
             badge = IssuedBadge(
                 user=user, template=mapping.template, course_id=course_key, recipient_email=user.email,
                 recipient_name=full_name.strip(), earned_at=earned_at,
-                expires_at=award_rules.expires_at(earned_at, mapping.expires_in_months),
+                expires_at=expires_at(earned_at, mapping.expires_in_months),
             )
             self.stdout.write(f"POST {issue_url(mapping.template.organization)}")
-            self.stdout.write(json.dumps(issuing.build_payload(badge), indent=2))
+            self.stdout.write(json.dumps(delivery.build_payload(badge), indent=2))
         self.stderr.write("Dry run: nothing was recorded or sent.")
 
     def _issue(self, user, courses, mappings, full_name):

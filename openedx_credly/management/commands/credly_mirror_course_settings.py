@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
 
-from openedx_credly import advanced_settings
+from openedx_credly.course_staff import advanced_settings
 from openedx_credly.models import CourseBadgeTemplate
 from openedx_credly.platform import get_platform
 

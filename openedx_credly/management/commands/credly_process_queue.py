@@ -2,7 +2,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from openedx_credly import issuance, scheduling
+from openedx_credly.issuing import issuance, scheduling
 
 
 class Command(BaseCommand):

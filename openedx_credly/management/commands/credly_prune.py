@@ -1,7 +1,7 @@
 """``manage.py credly_prune``: delete webhook events and error-log entries past their retention."""
 from django.core.management.base import BaseCommand
 
-from openedx_credly import retention
+from openedx_credly.operators import retention
 
 
 class Command(BaseCommand):

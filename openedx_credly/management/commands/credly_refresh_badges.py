@@ -1,8 +1,8 @@
 """``manage.py credly_refresh_badges``: re-read pending badges from Credly, least recently checked first."""
 from django.core.management.base import BaseCommand, CommandError
 
-from openedx_credly import refresh
 from openedx_credly.models import CredlyOrganization
+from openedx_credly.syncing import refresh
 
 
 class Command(BaseCommand):

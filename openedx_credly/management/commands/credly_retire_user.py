@@ -2,7 +2,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from openedx_credly import retirement
+from openedx_credly.learners import retirement
 
 
 class Command(BaseCommand):

@@ -1,8 +1,8 @@
 """``manage.py credly_sync_templates``: read badge templates from Credly, every page."""
 from django.core.management.base import BaseCommand, CommandError
 
-from openedx_credly import sync
 from openedx_credly.models import CredlyOrganization
+from openedx_credly.syncing import template_sync
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
                 raise CommandError(f"No Credly organization with ID {options['organization']} is connected.")
         failures = 0
         for organization in organizations:
-            result = sync.sync_templates(organization)
+            result = template_sync.sync_templates(organization)
             if result is None:
                 failures += 1
                 self.stderr.write(f"{organization.name}: sync failed; see the Credly error log in the admin.")
