@@ -237,6 +237,7 @@ def _retire(site):
 
 
 def _sweep(_site):
+    """One sweep: record the heartbeat and list the issuances due again."""
     from openedx_credly.issuing import issuance
     from openedx_credly.operators import health
 

@@ -3,7 +3,7 @@ Backfill: badges for learners who earned the course before it awarded one.
 
 Earners are streamed from the platform (``iter_course_earners``) and handled a chunk at
 a time: one query for the chunk's accounts, one for their full names, one for the
-badges they already have; then each learner goes through ``awarding.record_achievement``
+badges they already have; then each learner goes through ``awarding.recording.record_achievement``
 exactly like a live event, so the unique constraint on ``IssuedBadge`` keeps it to one
 badge per learner however often the backfill runs. Memory stays flat whatever the
 course's size: nothing holds more than one chunk.

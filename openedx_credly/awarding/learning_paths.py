@@ -2,8 +2,8 @@
 Learning paths: one badge for completing a set of courses (all of them, or at least N).
 
 Progress comes from the events the single-course flow already receives:
-``awarding.record_achievement`` hands every achievement to ``record_progress_safely``
-(this module does not import ``awarding``: the flow goes one way).
+``recording.record_achievement`` hands every achievement to ``record_progress_safely``
+(this module does not import ``recording``: the flow goes one way).
 Most courses belong to no path, so the first question, "is this course in any active
 path for this trigger?", is answered from a cached set (``course_index``) without a
 query. For a course that is in a path, the learner's progress is recorded and the

@@ -4,7 +4,7 @@ Signals in: platform events that may earn a badge.
 A receiver never raises (the platform sends events robustly, so an exception would
 only be logged and the badge lost without a trace) and never talks to Credly: it
 records the achievement in the database and leaves the sending to a Celery task.
-Every write it makes runs in its own savepoint (``awarding``, ``learning_paths``,
+Every write it makes runs in its own savepoint (``recording``, ``learning_paths``,
 ``errorlog``): a database error in one (a lock wait timeout, a deadlock) is rolled
 back alone and never spoils the platform's transaction.
 """

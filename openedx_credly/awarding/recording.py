@@ -120,8 +120,7 @@ def _record_course_badges(achievement, mappings):
                     queued.append(badge_id)
             elif state == IssuedBadge.STATE_REVOKED and issuance.grant_again(
                     badge_id, achievement.earned_at, achievement.event_type, achievement.event_id,
-                    expires_at=expires_at(achievement.earned_at,
-                                                      mapping_of[template_id].expires_in_months)):
+                    expires_at=expires_at(achievement.earned_at, mapping_of[template_id].expires_in_months)):
                 queued.append(badge_id)
     schedule_sending(queued)
     return queued

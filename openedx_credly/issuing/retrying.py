@@ -1,7 +1,7 @@
 """
 When to try Credly again: what became of one attempt, and how long to wait before the next.
 
-Sending (``issuing``) and revoking (``revoking``) both answer with a ``Delivery`` and
+Sending (``delivery``) and revoking (``revoking``) both answer with a ``Delivery`` and
 back off with ``retry_delay``.
 """
 from dataclasses import dataclass

@@ -145,7 +145,8 @@ def _withdrawn(badge, attempt):
     try:
         data = client_for(badge.template.organization).get_badge(badge.credly_badge_id)
     except CredlyNotFoundError:
-        credly_records.mark_gone(badge, _("Credly no longer has this badge."), because=BadgeIssuance.REVOKED_BY_PLATFORM)
+        credly_records.mark_gone(badge, _("Credly no longer has this badge."),
+                                 because=BadgeIssuance.REVOKED_BY_PLATFORM)
         return _granted_again_meanwhile(badge, "withdrawn")
     except CredlyError as error:
         log.info("Reading Credly badge %s failed (%s); retrying.", badge.pk, error.message or error.__class__.__name__)

@@ -55,7 +55,7 @@ def badge_data(badge_id="b-1", **urls):
 
 def test_template_sync_and_template_webhooks_store_no_unsafe_url(organization):
     template = template_sync.upsert_template(organization, template_data(image_url="javascript:alert(1)",
-                                                                url="data:text/html,<script>x</script>"))
+                                                                         url="data:text/html,<script>x</script>"))
     assert (template.image_url, template.url) == ("", "")
     webhooks.apply_event(organization, "badge_template.changed", {"badge_template": template_data(
         image={"url": "javascript:alert(2)"}, url="https://credly.test/org/badge/finisher")})
@@ -82,7 +82,7 @@ def test_imports_webhook_badges_and_refreshes_store_no_unsafe_url(template, lear
     badge.refresh_from_db()
     assert (badge.accept_url, badge.badge_url) == ("https://credly.test/accept/b-1", "")
     credly_records.apply_credly_badge(badge, badge_data(accept_badge_url="data:text/html,x",
-                                                 state_updated_at="2026-11-27 10:00:00 +0000"))
+                                                        state_updated_at="2026-11-27 10:00:00 +0000"))
     badge.refresh_from_db()
     assert badge.accept_url == ""
 

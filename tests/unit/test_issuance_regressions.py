@@ -281,8 +281,6 @@ def test_badge_revoked_on_credly_is_not_granted_again_by_a_repeated_event(on_fak
                                                                           django_capture_on_commit_callbacks):
     badge = earn(learner, course_key, django_capture_on_commit_callbacks, execute=True)
     on_fake.state.revoke_badge(ORG_ID, badge.credly_badge_id, "Revoked by the issuer on Credly")
-    from openedx_credly.syncing import refresh  # pylint: disable=import-outside-toplevel
-
     credly_records.apply_credly_badge(badge, on_fake.state.get_badge(ORG_ID, badge.credly_badge_id))
     earn(learner, course_key, django_capture_on_commit_callbacks, execute=True)  # a certificate saved again
     assert len(on_fake.state.all_badges()) == 1
