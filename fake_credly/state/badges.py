@@ -3,9 +3,9 @@ Issued badges: issue, revoke, the earner's accept or reject, an admin's delete, 
 lists with their filters, sort and pages.
 
 A badge is checked as Credly checks it (422 with Credly's message) and refused as a
-duplicate while the same person holds a live one of that template. Earners are Credly
-users: their badges may be accepted at once, and all their emails count as one person.
-Every change of a badge records a ``badge.*`` event.
+duplicate while the same person holds a live one of that template (unless the template
+allows duplicates). Earners are Credly users: their badges may be accepted at once, and
+all their emails count as one person. Every change of a badge records a ``badge.*`` event.
 """
 from __future__ import annotations
 
