@@ -54,6 +54,8 @@ XDIST_GROUPS = {
     # The Tutor environments (session fixtures, rendered once for all), and the widget tarball that
     # the packaging test packs again in tutor/ while the renders copy it.
     "tutor": lambda item: "tutor" in item.nodeid.split("/")[:2],
+    # The rows of a big site, written once for tests/reliability/test_indexes.py (a module fixture).
+    "big-site": lambda item: "big_site" in item.fixturenames,
 }
 
 
