@@ -41,14 +41,20 @@ frontend-bundle: $(FRONTEND_STAMP) ## bundle the widget in the real PluginSlot f
 widget_tarball: $(FRONTEND_STAMP) ## pack the widget into the Tutor plugin (tutor/setup.py does it when the plugin is built or installed)
 	cd tutor && ../$(BIN)/python -c "import setup; setup.pack_widget()"
 
-test: $(STAMP) test-frontend frontend-bundle widget_tarball ## run the JS tests, then the whole Python suite (integration tests skip without Redis/MariaDB unless CI is set)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+# The Python suite runs on every core (pytest-xdist); the tests that share a Redis database or the
+# Tutor environments keep to one worker each (xdist_group, tests/conftest.py; docs/testing.rst).
+# PYTEST_WORKERS=0 runs it in this process, serially (e.g. to debug with pdb).
+PYTEST_WORKERS ?= auto
+PYTEST_XDIST := -n $(PYTEST_WORKERS) --dist loadgroup
+
+test: $(STAMP) test-frontend frontend-bundle widget_tarball ## run the JS tests, then the whole Python suite on every core (integration tests skip without Redis/MariaDB unless CI is set)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) --durations=20 $(PYTEST_ARGS)
 
 test-unit: $(STAMP) ## run the tests that need no external service
-	$(BIN)/python -m pytest -m "not integration and not browser" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) -m "not integration and not browser" $(PYTEST_ARGS)
 
 test-integration: $(STAMP) ## run the end-to-end tests: Redis broker, real Celery workers, SQLite file and MariaDB
-	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) tests/integration $(PYTEST_ARGS)
 
 test-model: $(STAMP) ## the issuance model with every fault and actor at its long size (500 runs of 50 steps; docs/reliability.rst)
 	CREDLY_MODEL_PROFILE=long $(BIN)/python -m pytest tests/reliability/test_issuance_model.py -s \

@@ -42,13 +42,76 @@ ORG_ID = "11111111-2222-3333-4444-555555555555"
 TEMPLATE_ID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 TOKEN = "tok-secret-1234567890"
 COURSE = "course-v1:OpenCraft+CR101+2026"
+CHILD_RUN = "child_run"  # user property of a test's report: the summary line of a child pytest the test ran
 
 
-def pytest_collection_modifyitems(config, items):  # pylint: disable=unused-argument
-    """Integration and browser tests are told apart so ``make test-unit`` can leave them out."""
+# What a parallel run (``make test``: pytest-xdist, ``--dist loadgroup``) must not split: each group's
+# tests run one after the other on one worker, as in a serial run (docs/testing.rst).
+XDIST_GROUPS = {
+    # The integration suite's Redis database (CREDLY_TEST_REDIS_DB), which its session fixture flushes
+    # and ``purge`` empties of every unacknowledged message: only one worker may use it.
+    "redis-broker": lambda item: "redis_broker" in item.fixturenames,
+    # The Tutor environments (session fixtures, rendered once for all), and the widget tarball that
+    # the packaging test packs again in tutor/ while the renders copy it.
+    "tutor": lambda item: "tutor" in item.nodeid.split("/")[:2],
+    # The rows of a big site, written once for tests/reliability/test_indexes.py (a module fixture).
+    "big-site": lambda item: "big_site" in item.fixturenames,
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
+def pytest_collection_modifyitems(config, items):
+    """
+    Integration and browser tests are told apart so ``make test-unit`` can leave them out;
+    tests that share something a parallel run cannot split get their ``xdist_group``.
+    """
     for item in items:
         if "integration" in item.nodeid.split("/"):
             item.add_marker(pytest.mark.integration)
+        for group, belongs in XDIST_GROUPS.items():
+            if belongs(item):
+                item.add_marker(pytest.mark.xdist_group(group))
+                break
+    if hasattr(config, "workerinput"):
+        # An xdist worker (each collects the same list): the integration tests, which take minutes
+        # where the others take seconds, are handed out first, so no worker is left with one at the end.
+        items.sort(key=lambda item: item.get_closest_marker("integration") is None)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings_xdist_suffix(request):
+    """
+    Each xdist worker's test database is its own, as with pytest-django's suffix, but a MariaDB
+    one also names the worker's process (``test_openedx_credly_gw0_<pid>``: another clone's run on
+    the same server cannot take it) and a SQLite file keeps its extension (``..._gw0.sqlite3``,
+    still a ``.sqlite3`` for the Celery workers it is handed to, tests/integration/harness.py).
+    """
+    worker = getattr(request.config, "workerinput", {}).get("workerid")
+    if not worker:
+        return
+    from django.conf import settings as django_settings  # pylint: disable=import-outside-toplevel
+
+    for database in django_settings.DATABASES.values():
+        test = database.setdefault("TEST", {})
+        name = test.get("NAME")
+        if not database["ENGINE"].endswith("sqlite3"):
+            test["NAME"] = f"{name or 'test_' + database['NAME']}_{worker}_{os.getpid()}"
+        elif name and "memory" not in name:  # an in-memory database is the worker's own already
+            root, extension = os.path.splitext(name)
+            test["NAME"] = f"{root}_{worker}{extension}"
+
+
+def pytest_terminal_summary(terminalreporter):
+    """
+    The summary lines of child pytest runs (tests/integration/test_mariadb.py), at the end of the
+    report; they travel in the test's report, so a parallel run shows them too.
+    """
+    lines = [value for reports in terminalreporter.stats.values() for report in reports
+             for name, value in getattr(report, "user_properties", ()) if name == CHILD_RUN]
+    if lines:
+        terminalreporter.section("end-to-end runs in child processes")
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 TRANSACTION_SQL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")

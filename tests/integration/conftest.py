@@ -13,7 +13,7 @@ import uuid
 import pytest
 from django.db import connections
 
-from tests.conftest import ORG_ID, TEMPLATE_ID, TOKEN, require_service
+from tests.conftest import CHILD_RUN, ORG_ID, TEMPLATE_ID, TOKEN, require_service
 from tests.integration import harness
 
 # Redis database numbers of this suite's broker (the MariaDB child run uses the next one).
@@ -89,12 +89,14 @@ def credly_org(fake_credly):
     return fake_credly
 
 
-# Summary lines of child pytest runs (test_mariadb.py), printed at the end of the report.
+# Summary lines of child pytest runs (test_mariadb.py), printed at the end of the report (tests/conftest.py).
 child_runs = []
 
 
-def pytest_terminal_summary(terminalreporter):
-    if child_runs:
-        terminalreporter.section("end-to-end runs in child processes")
-        for line in child_runs:
-            terminalreporter.write_line(line)
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):  # pylint: disable=unused-argument
+    """The child runs' summary lines go in the report of the test that ran them (it reaches an xdist controller)."""
+    outcome = yield
+    report = outcome.get_result()
+    while child_runs:
+        report.user_properties.append((CHILD_RUN, child_runs.pop(0)))

@@ -1,4 +1,5 @@
 """Fixtures of the learner-facing tests: badges in every state, and the fake Credly seeded to match."""
+import contextlib
 import itertools
 import shutil
 import uuid
@@ -93,19 +94,77 @@ def issue_on_fake(fake, email, template_id=TEMPLATE_ID, earner_id=None, org_id=O
 
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+WINDOW_SIZE = (1120, 900)
+
+
+class Chromium:
+    """
+    One headless Chromium for the session's browser tests: starting one per test cost about a second.
+
+    Each test gets a new window in a new user context (WebDriver BiDi), which is to the browser
+    what a new profile is: its own cookies, storage, cache and connections, all gone when
+    ``close`` removes it. A browser that stops answering is quit; the next test starts another.
+    """
+
+    def __init__(self, profile_dir):
+        self.profile_dir = profile_dir
+        self.driver = self.home = self.user_context = None
+
+    def start(self):
+        options = webdriver.ChromeOptions()
+        options.binary_location = CHROMIUM
+        options.enable_bidi = True  # user contexts
+        for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                         "--disable-component-update", "--no-first-run", "--disable-sync",
+                         "--window-size={},{}".format(*WINDOW_SIZE), "--hide-scrollbars",
+                         f"--user-data-dir={self.profile_dir}"):
+            options.add_argument(argument)
+        self.driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+        self.driver.set_page_load_timeout(30)
+        self.home = self.driver.current_window_handle
+
+    def open(self):
+        """A new window in a new user context, the WebDriver session switched to it."""
+        if self.driver is None:
+            self.start()
+        driver = self.driver
+        self.user_context = driver.browser.create_user_context()
+        driver.switch_to.window(driver.browsing_context.create(type="window", user_context=self.user_context))
+        driver.set_window_size(*WINDOW_SIZE)
+        return driver
+
+    def close(self):
+        """Remove the test's user context, with its windows and everything the test left in it."""
+        user_context, self.user_context = self.user_context, None
+        self.driver.switch_to.window(self.home)
+        self.driver.browser.remove_user_context(user_context)
+
+    def quit(self):
+        if self.driver is not None:
+            with contextlib.suppress(Exception):
+                self.driver.quit()
+        self.driver = self.home = self.user_context = None
+
+
+@pytest.fixture(scope="session")
+def chromium(tmp_path_factory):
+    """The session's headless Chromium (``browser`` gives each test its own context); skipped without Chromium."""
+    require_service(shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER), "chromium and chromedriver are needed")
+    shared = Chromium(tmp_path_factory.mktemp("chromium-profile"))
+    yield shared
+    shared.quit()
 
 
 @pytest.fixture
-def browser(tmp_path):
-    """Headless Chromium driven by Selenium (the browser tests); skipped where Chromium is missing."""
-    require_service(shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER), "chromium and chromedriver are needed")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                     "--disable-component-update", "--no-first-run", "--disable-sync", "--window-size=1120,900",
-                     "--hide-scrollbars", f"--user-data-dir={tmp_path / 'chromium-profile'}"):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
+def browser(chromium):
+    """Headless Chromium driven by Selenium (the browser tests), as new to the test as a new browser."""
+    try:
+        driver = chromium.open()
+    except Exception:  # pylint: disable=broad-except
+        chromium.quit()  # it stopped answering: a new one
+        driver = chromium.open()
     yield driver
-    driver.quit()
+    try:
+        chromium.close()
+    except Exception:  # pylint: disable=broad-except
+        chromium.quit()
