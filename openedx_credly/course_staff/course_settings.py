@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from openedx_credly.models import BadgeTemplate, CourseBadgeTemplate
-from openedx_credly.models import rules as award_rules
+from openedx_credly.models import rules as rule_checks
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +71,8 @@ def check_rules(trigger, rules):
     a ``CourseSettingError`` naming the field when they cannot be saved. Missing keys mean "no rule".
     """
     try:
-        return award_rules.check_rules(trigger, **{name: (rules or {}).get(name) for name in RULE_FIELDS})
-    except award_rules.RuleError as error:
+        return rule_checks.check_rules(trigger, **{name: (rules or {}).get(name) for name in RULE_FIELDS})
+    except rule_checks.RuleError as error:
         raise CourseSettingError(error.message, error.code) from error
 
 

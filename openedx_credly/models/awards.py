@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from opaque_keys.edx.django.models import CourseKeyField
 
-from openedx_credly.models import rules as award_rules
+from openedx_credly.models import rules as rule_checks
 from openedx_credly.models.organizations import BadgeTemplate
 
 
@@ -88,11 +88,11 @@ class CourseBadgeTemplate(models.Model):
         return f"{self.course_id} → {self.template}"
 
     def clean(self):
-        """The award rules must make sense together (see ``award_rules.check_rules``)."""
+        """The award rules must make sense together (see ``models.rules.check_rules``)."""
         try:
-            rules = award_rules.check_rules(self.trigger, self.min_grade, self.max_grade, self.modes,
+            rules = rule_checks.check_rules(self.trigger, self.min_grade, self.max_grade, self.modes,
                                             self.expires_in_months)
-        except award_rules.RuleError as error:
+        except rule_checks.RuleError as error:
             raise ValidationError({error.field: error.message} if error.field else error.message,
                                   code=error.code) from error
         for name, value in rules.items():
